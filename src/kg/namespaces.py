@@ -1,0 +1,58 @@
+"""Every namespace the project uses, defined once.
+
+Never spell a base IRI anywhere else: import from here.
+"""
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
+
+BASE = "https://w3id.org/shandong-skills/"
+
+SK = Namespace(BASE + "ontology#")
+V = Namespace(BASE + "vocab/")
+IND = Namespace(BASE + "indicator/")
+E = Namespace(BASE + "id/")
+C = Namespace(BASE + "claim/")
+SRC = Namespace(BASE + "source/")
+
+ORG = Namespace("http://www.w3.org/ns/org#")
+SCHEMA = Namespace("https://schema.org/")
+WD = Namespace("http://www.wikidata.org/entity/")
+WDT = Namespace("http://www.wikidata.org/prop/direct/")
+
+#: prefix -> namespace IRI, in the order they are written to files and SPARQL headers.
+PREFIXES: dict[str, str] = {
+    "sk": str(SK),
+    "v": str(V),
+    "ind": str(IND),
+    "e": str(E),
+    "c": str(C),
+    "src": str(SRC),
+    "org": str(ORG),
+    "schema": str(SCHEMA),
+    "prov": str(PROV),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "owl": str(OWL),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+    "sh": str(SH),
+    "wd": str(WD),
+    "wdt": str(WDT),
+}
+
+
+def sparql_prefixes() -> str:
+    """PREFIX lines for every namespace, to put in front of a query."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+def bind_all(graph) -> None:
+    """Bind every project prefix on an rdflib Graph or Dataset (replacing rdflib's defaults)."""
+    for p, iri in PREFIXES.items():
+        graph.bind(p, iri, override=True, replace=True)
+
+
+def source_iri(number: str):
+    """The IRI of source report `number` ('004' or 's004')."""
+    return SRC["s" + number.lstrip("s")]

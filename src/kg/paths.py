@@ -1,0 +1,48 @@
+"""Where things are: the repository, the source reports, the build output."""
+import os
+from pathlib import Path
+
+_PKG = Path(__file__).resolve().parent
+
+
+def repo_root() -> Path:
+    """The checkout's top folder (the one holding ontology/ and data/).
+
+    `KG_HOME` overrides it, so an installed package can point at a checkout.
+    """
+    env = os.environ.get("KG_HOME")
+    if env:
+        return Path(env).resolve()
+    for parent in [_PKG, *_PKG.parents]:
+        if (parent / "ontology").is_dir() and (parent / "data" / "triples").is_dir():
+            return parent
+    return Path.cwd()
+
+
+def ontology_dir() -> Path:
+    return repo_root() / "ontology"
+
+
+def data_dir() -> Path:
+    return repo_root() / "data" / "triples"
+
+
+def queries_dir() -> Path:
+    return repo_root() / "queries"
+
+
+def dist_dir() -> Path:
+    return Path(os.environ.get("KG_DIST", repo_root() / "dist"))
+
+
+def sources_dir() -> Path:
+    """The folder of source report .txt files: `KG_SOURCES`, else ../shared/seeds beside the checkout."""
+    env = os.environ.get("KG_SOURCES")
+    if env:
+        return Path(env).resolve()
+    return (repo_root().parent / "shared" / "seeds").resolve()
+
+
+def store_dir() -> Path:
+    """The on-disk embedded store: `KG_STORE`, else .kg-store/ in the checkout."""
+    return Path(os.environ.get("KG_STORE", repo_root() / ".kg-store"))
