@@ -1,0 +1,130 @@
+"""Views: SPARQL rows -> graph -> payload -> HTML, over rdflib and pyoxigraph alike."""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pyoxigraph
+import pytest
+
+from kg.errors import KgError
+from kg.viz import VIEWS, build_view, graph_from_rows, query_graph, entity_info
+from kg.viz_layout import layout
+from kg.viz_render import aggregate, payload, render_html, script_json
+from kg.viz_source import Term
+from viz_helpers import FIXTURE, fixture_dataset, synthetic_graph
+
+EXPECTED = {"membership": (8, 7), "partnership": (5, 5), "honours": (3, 2), "city": (5, 6), "all": (13, 16)}
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return fixture_dataset()
+
+
+@pytest.fixture(scope="module")
+def oxi():
+    st = pyoxigraph.Store()
+    st.load(path=str(FIXTURE), format=pyoxigraph.RdfFormat.TRIG)
+    return st
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_views_same_over_both_engines(ds, oxi, view):
+    a, _ = build_view(ds, view, city="济宁")
+    b, _ = build_view(oxi, view, city="Jining")
+    assert (a.number_of_nodes(), a.number_of_edges()) == EXPECTED[view]
+    assert set(a.nodes) == set(b.nodes)
+    assert sorted(a.edges(keys=True)) == sorted(b.edges(keys=True))
+
+
+def test_edges_carry_evidence_and_lead_is_distinct(ds):
+    G, _ = build_view(ds, "membership")
+    lead = [(u, v, d) for u, v, d in G.edges(data=True) if d["relation"].endswith("#ledBy")]
+    assert {(u.rsplit("/", 1)[1], v.rsplit("/", 1)[1]) for u, v, _ in lead} == {
+        ("jining-education-group", "jining-technician-college"),
+        ("zaozhuang-technical-education-group", "zaozhuang-technician-college")}
+    for _, _, d in G.edges(data=True):
+        assert d["evidence"] and d["evidence"][0]["quote"] and d["evidence"][0]["file"].endswith(".txt")
+
+
+def test_node_attributes(ds):
+    G, _ = build_view(ds, "partnership")
+    gfm = G.nodes["https://w3id.org/shandong-skills/id/gfm"]
+    assert gfm["type"].endswith("#Enterprise") and gfm["foreign"] and gfm["en"] == "GFM" and gfm["zh"] == "德国GFM公司"
+    data = payload(G, {"title": "t"})
+    n = next(x for x in data["nodes"] if x["iri"] == "e:gfm")
+    assert n["d"] == G.degree("https://w3id.org/shandong-skills/id/gfm") and n["f"] == 1
+
+
+def test_city_by_alt_and_english_label(ds):
+    for name in ("济宁", "济宁市", "Jining", "jining", "e:jining"):
+        G, meta = build_view(ds, "city", city=name)
+        assert meta["focus"].endswith("/jining")
+    with pytest.raises(KgError):
+        build_view(ds, "city", city="不存在")
+
+
+def test_query_select_and_construct(ds, tmp_path):
+    sel = tmp_path / "q.rq"
+    sel.write_text("SELECT ?source ?target ?relation WHERE { GRAPH ?g { ?c sk:subject ?source ; sk:property ?relation ;"
+                   " sk:object ?target } }", encoding="utf-8")
+    G, meta = build_view(ds, "query", query=str(sel))
+    assert G.number_of_edges() == 4 and meta["view"] == "query"
+    con = tmp_path / "c.rq"
+    con.write_text("CONSTRUCT { ?m org:memberOf ?o . ?m rdfs:label ?l } WHERE { GRAPH ?g { ?c org:member ?m ;"
+                   " org:organization ?o } ?m rdfs:label ?l }", encoding="utf-8")
+    G, _ = build_view(ds, "query", query=str(con))
+    assert G.number_of_edges() == 7 and all(d["zh"] for _, d in G.nodes(data=True))
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT ?x WHERE { ?x ?p ?o }", encoding="utf-8")
+    with pytest.raises(KgError):
+        build_view(ds, "query", query=str(bad))
+
+
+def test_script_json_cannot_break_out():
+    s = script_json({"a": "</script><script>alert(1)</script>", "b": "<!-- & \u2028\u2029"})
+    assert "<" not in s and ">" not in s and "&" not in s and "\u2028" not in s and "\u2029" not in s
+    assert json.loads(s) == {"a": "</script><script>alert(1)</script>", "b": "<!-- & \u2028\u2029"}
+
+
+def test_page_is_self_contained_and_escaped(ds):
+    G, meta = build_view(ds, "membership")
+    html = render_html(payload(G, meta))
+    assert "window.__pwned=1</script>" not in html and "<img src=x" not in html
+    # No tag may fetch anything: no src/href attributes at all, and a CSP that forbids loads.
+    assert not re.search(r"<(script|link|img|iframe)[^>]*\s(src|href)\s*=", html, re.I)
+    assert "default-src 'none'" in html
+    assert html.count("<script") == 3  # data, vis-network, ours
+
+
+def test_layout_fast_and_complete():
+    G = synthetic_graph(20_000)
+    t = time.perf_counter()
+    pos = layout(G)
+    assert time.perf_counter() - t < 10
+    assert len(pos) == G.number_of_nodes()
+    assert len(set(pos.values())) > 0.95 * len(pos)  # nodes are spread out, not piled up
+
+
+def test_aggregation_rule_above_limit():
+    G = synthetic_graph(3000)
+    H, rule = aggregate(G, limit=1000)
+    assert H.number_of_nodes() <= 1000 and "merged" in rule
+    H2, rule2 = aggregate(G, limit=5000)
+    assert H2 is G and rule2 is None
+    data = payload(G, {"title": "t"})
+    assert data["meta"]["physics"] is False and all("x" in n for n in data["nodes"])
+
+
+def test_graph_from_rows_merges_evidence():
+    iri = lambda s: Term("iri", "urn:x:" + s)  # noqa: E731
+    lit = lambda s: Term("literal", s)  # noqa: E731
+    rows = [{"source": iri("a"), "target": iri("b"), "relation": iri("r"), "quote": lit("q1"), "file": lit("f")},
+            {"source": iri("a"), "target": iri("b"), "relation": iri("r"), "quote": lit("q2"), "file": lit("f")},
+            {"source": iri("a"), "target": lit("2020")}]
+    G = graph_from_rows(rows)
+    assert G.number_of_edges() == 2
+    assert [e["quote"] for e in G.edges["urn:x:a", "urn:x:b", "urn:x:r|"]["evidence"]] == ["q1", "q2"]
+    assert G.nodes["literal:2020"]["type"] == "Literal"
