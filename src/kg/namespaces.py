@@ -13,6 +13,8 @@ IND = Namespace(BASE + "indicator/")
 E = Namespace(BASE + "id/")
 C = Namespace(BASE + "claim/")
 SRC = Namespace(BASE + "source/")
+#: SHACL shapes (ontology/shapes.ttl); kept apart so shapes never look like ontology terms.
+SHAPE = Namespace(BASE + "shapes#")
 
 ORG = Namespace("http://www.w3.org/ns/org#")
 SCHEMA = Namespace("https://schema.org/")
@@ -39,6 +41,7 @@ PREFIXES: dict[str, str] = {
     "sh": str(SH),
     "wd": str(WD),
     "wdt": str(WDT),
+    "shape": str(SHAPE),
 }
 
 
