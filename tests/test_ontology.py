@@ -416,3 +416,23 @@ def test_docs_escapes_labels():
     page = render_docs(g)
     assert "<script>alert" not in page and "<img src=x>" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+def test_every_own_term_used_in_data_and_queries_is_defined(onto):
+    """Curators and query writers may only use sk:/v:/ind: terms the ontology defines."""
+    own = (str(SK), str(V), str(IND))
+    problems = []
+    for path in sorted((ROOT / "data" / "triples").rglob("*.ttl")):
+        g = Graph().parse(path, format="turtle")
+        used = {n for t in g for n in t if isinstance(n, URIRef) and str(n).startswith(own)}
+        problems += [f"{path.relative_to(ROOT)}: {curie(n)}" for n in sorted(used) if not _defined(onto, n)]
+    rule_dirs = [ROOT / "queries", ROOT / "src" / "kg" / "rules"]
+    for path in sorted(p for d in rule_dirs if d.is_dir() for p in d.rglob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        for prefix, ns in (("sk", SK), ("v", V), ("ind", IND)):
+            for name in sorted(_design_tokens(prefix, text)):
+                if not _defined(onto, ns[name]):
+                    problems.append(f"{path.relative_to(ROOT)}: {prefix}:{name}")
+    assert not problems, (
+        "terms used but not defined in ontology/ (define them, or fix the spelling):\n" + "\n".join(problems)
+    )
