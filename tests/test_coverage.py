@@ -7,7 +7,8 @@ Each `tests/coverage/sNNN.tsv` is a curator's reading list of report NNN (tab-se
   indicator whose sk:value (or sk:minValue, for a range) equals VALUE, and if given sk:concerning;
 - `rel  e:s  PROPERTY  OBJECT` — the edge `s PROPERTY OBJECT` (derived or stated) in graph src:sNNN;
   OBJECT is a prefixed IRI or a Turtle literal; the file is CSV-quoted, so a literal is written
-  `"""2019""^^xsd:gYear"` (spreadsheet tools read and write it that way);
+  `"<q><q>2019<q><q>^^xsd:gYear<q>` where <q> is a double quote (spreadsheet tools read and
+  write it that way);
 - `entity  e:x  sk:Class  中文标签` — the entity is typed with that class and has that @zh label.
 
 A lost fact fails the test that names the report, the line and what is missing.
