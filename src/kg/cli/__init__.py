@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "build",
     "docs",
     "viz",
+    "store",
 
 ]
 
