@@ -13,6 +13,7 @@ from kg.errors import EXIT_ERROR, KgError
 
 # Order is the order shown in `kg --help`.
 COMMAND_MODULES = [
+    "query",
     "build",
     "docs",
     "viz",

@@ -1,0 +1,107 @@
+"""`kg query` and `kg describe`: thin wrappers over kg.query and kg.describe."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kg.errors import EXIT_OK, KgError
+
+_ENGINES = click.Choice(["oxigraph", "rdflib"])
+_LANGS = click.Choice(["zh", "en"])
+
+
+def _store_env(store: str | None) -> str | None:
+    return str(Path(store).resolve()) if store else None
+
+
+@click.command("query")
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="Bind a parameter (repeatable). IRIs as e:jinan or <https://…>.")
+@click.option("--file", "file_", type=click.Path(dir_okay=False), help="Run the SPARQL in this file.")
+@click.option("--sparql", help="Run this SPARQL text.")
+@click.option("--list", "list_", is_flag=True, help="List saved queries (id, category, title, params).")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]),
+              help="Output format; json is W3C SPARQL results JSON; turtle/ntriples for CONSTRUCT.")
+@click.option("--lang", default="zh", show_default=True, type=_LANGS, help="Language of labels.")
+@click.option("--engine", default="oxigraph", show_default=True, type=_ENGINES,
+              help="oxigraph (on-disk store) or rdflib (in memory, for comparison).")
+@click.option("--store", type=click.Path(file_okay=False), help="Store folder (default: KG_STORE or .kg-store/).")
+def query(name, params, file_, sparql, list_, fmt, lang, engine, store):
+    """Run a saved question NAME, a --file, or --sparql text against the graph.
+
+    \b
+    kg query --list
+    kg query cities-by-indicator --param indicator=ind:high-skilled-talent-total
+    kg query --sparql 'SELECT ?s WHERE { ?s a sk:EducationGroup }' --format csv
+    """
+    from kg import query as q
+
+    if list_:
+        if fmt not in ("table", "csv", "tsv", "json"):
+            raise KgError("--list prints table, csv, tsv or json")
+        from kg.output import render
+
+        cols, rows = q.question_rows(q.list_questions(), lang)
+        click.echo(render(rows, cols, fmt), nl=False)
+        return EXIT_OK
+    given = [x for x in (name, file_, sparql) if x]
+    if len(given) != 1:
+        raise KgError("give exactly one of NAME, --file or --sparql (or --list)")
+    kv = q.parse_param_args(params)
+    path = _store_env(store)
+    if name:
+        result = q.run_question(name, kv, engine=engine, lang=lang, store_path=path)
+    else:
+        text = sparql
+        if file_:
+            try:
+                text = Path(file_).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise KgError(f"cannot read {file_}: {exc.strerror}") from None
+        try:
+            result = q.run_sparql(text, kv, engine=engine, lang=lang, store_path=path)
+        except KgError as exc:
+            exc.file = exc.file or file_
+            raise
+    click.echo(q.format_result(result, fmt, _prefixes_for(fmt)), nl=False)
+    return EXIT_OK
+
+
+def _prefixes_for(fmt: str) -> dict | None:
+    # Only Turtle output needs prefixes; importing kg.namespaces pulls in rdflib (slow).
+    if fmt != "turtle":
+        return None
+    from kg.namespaces import PREFIXES
+
+    return dict(PREFIXES)
+
+
+@click.command("describe")
+@click.argument("text")
+@click.option("--lang", default="zh", show_default=True, type=_LANGS, help="Language of labels.")
+@click.option("--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "table", "csv", "tsv", "json"]), help="Output format.")
+@click.option("--engine", default="oxigraph", show_default=True, type=_ENGINES, help="Query engine.")
+@click.option("--store", type=click.Path(file_okay=False), help="Store folder (default: KG_STORE or .kg-store/).")
+def describe(text, lang, fmt, engine, store):
+    """Show the entity card for TEXT: a name (zh/en, altLabels, substring) or an IRI."""
+    from kg import describe as d
+    from kg.store import open_store
+
+    card = d.describe(text, store=open_store(_store_env(store), engine=engine), lang=lang)
+    if fmt == "text":
+        click.echo(d.card_text(card, lang), nl=False)
+    elif fmt == "json":
+        click.echo(card.to_json(), nl=False)
+    else:
+        from kg.output import render
+
+        cols, rows = d.card_rows(card)
+        click.echo(render(rows, cols, fmt), nl=False)
+    return EXIT_OK
+
+
+COMMANDS = [query, describe]

@@ -1,0 +1,334 @@
+"""Saved questions (named SPARQL queries with metadata beside them), parameters and output.
+
+A saved query is a `.rq` file whose leading comment lines are its metadata:
+
+    # id: cities-by-indicator
+    # title@en: Cities ranked by an indicator
+    # title@zh: 各市某项指标排名
+    # description: …
+    # param: indicator iri default=ind:skilled-talent-total "the indicator"
+    # param: concerning iri optional "only figures counting this"
+    # returns: one row per figure …
+
+Folders are categories: queries/questions (user questions), queries/checks (data-quality checks,
+`*-violation.rq`, written by the validation side), queries/exports (CONSTRUCT exports).
+
+Parameters are turned into RDF terms and handed to the engine as bindings (pyoxigraph
+substitutions / rdflib initBindings, or an escaped VALUES block); user text is never pasted into
+the query. Every question may use `?lang`, bound to the chosen language (zh or en).
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.errors import KgError
+from kg.store import Iri, Lit, Result, Term, open_store, term_json, term_parts, term_text
+
+CATEGORIES = ("questions", "checks", "exports")
+PARAM_TYPES = ("iri", "string", "integer", "decimal", "lang")
+LANGS = ("zh", "en")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SELECT_FORMATS = ("table", "csv", "tsv", "json")
+GRAPH_FORMATS = ("turtle", "ntriples")
+
+
+@dataclass
+class Param:
+    name: str
+    type: str = "string"
+    default: str | None = None
+    optional: bool = False
+    help: str = ""
+
+
+@dataclass
+class Question:
+    id: str
+    category: str
+    path: Path
+    text: str
+    titles: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    returns: str = ""
+    params: list[Param] = field(default_factory=list)
+
+    def title(self, lang: str = "zh") -> str:
+        return self.titles.get(lang) or self.titles.get("en") or self.titles.get("") or self.id
+
+    @property
+    def kind(self) -> str:
+        body = _strip_comments(self.text).upper()
+        m = re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", body)
+        return m.group(1).lower() if m else "select"
+
+
+def _strip_comments(text: str) -> str:
+    return "\n".join(line.split("#", 1)[0] if not line.lstrip().startswith("PREFIX") else line
+                     for line in text.splitlines())
+
+
+_HEADER = re.compile(r"^#\s*([A-Za-z]+)(?:@([A-Za-z-]+))?\s*:\s*(.*)$")
+
+
+def parse_param(spec: str, file: str, line: int) -> Param:
+    """`NAME TYPE [default=VALUE | optional] ["help"]`."""
+    try:
+        parts = shlex.split(spec)
+    except ValueError as exc:
+        raise KgError(f"bad param line: {exc}", file=file, line=line) from None
+    if len(parts) < 2 or parts[1] not in PARAM_TYPES:
+        raise KgError(f"param needs a name and a type ({', '.join(PARAM_TYPES)})", file=file, line=line)
+    p = Param(parts[0], parts[1])
+    for extra in parts[2:]:
+        if extra.startswith("default="):
+            p.default = extra[len("default="):]
+        elif extra == "optional":
+            p.optional = True
+        else:
+            p.help = (p.help + " " + extra).strip()
+    return p
+
+
+def parse_question(path: Path, category: str) -> Question:
+    text = path.read_text(encoding="utf-8")
+    q = Question(id=path.stem, category=category, path=path, text=text)
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#"):
+            if line.strip():
+                break  # the header is the leading block of comments
+            continue
+        m = _HEADER.match(line)
+        if not m:
+            continue
+        key, lang, value = m.group(1).lower(), m.group(2) or "", m.group(3).strip()
+        if key == "id":
+            q.id = value
+        elif key == "title":
+            q.titles[lang] = value
+        elif key == "description":
+            q.description = value
+        elif key == "returns":
+            q.returns = value
+        elif key == "param":
+            q.params.append(parse_param(value, str(path), n))
+    return q
+
+
+def list_questions(categories: tuple[str, ...] | None = None) -> list[Question]:
+    """Every saved query, in category order (questions, checks, exports), then by id."""
+    from kg import paths
+
+    out: list[Question] = []
+    for cat in categories or CATEGORIES:
+        folder = paths.queries_dir() / cat
+        if folder.is_dir():
+            out += sorted((parse_question(p, cat) for p in folder.glob("*.rq")), key=lambda q: q.id)
+    return out
+
+
+def get_question(name: str) -> Question:
+    """The saved query `name`; an unknown name raises KgError suggesting the closest ids."""
+    questions = list_questions()
+    for q in questions:
+        if q.id == name:
+            return q
+    ids = [q.id for q in questions]
+    close = difflib.get_close_matches(name, ids, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; see `kg query --list`"
+    raise KgError(f"no saved query named {name!r}{hint}")
+
+
+# --------------------------------------------------------------------------- parameters
+def to_iri(value: str, prefixes: dict[str, str]) -> Iri:
+    """A full IRI (optionally in <>) or a prefixed name like e:jinan."""
+    v = value.strip()
+    if v.startswith("<") and v.endswith(">"):
+        v = v[1:-1]
+    prefix, sep, local = v.partition(":")
+    if sep and prefix in prefixes and not local.startswith("//"):
+        v = prefixes[prefix] + local
+    elif not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", v):
+        raise KgError(f"not an IRI or known prefixed name: {value!r}")
+    return Iri(v)
+
+
+def coerce(param: Param, value: str, prefixes: dict[str, str]) -> Term:
+    """Turn the text a user typed into the RDF term the header's type asks for."""
+    t = param.type
+    if t == "iri":
+        return to_iri(value, prefixes)
+    if t == "integer":
+        try:
+            return Lit(str(int(value)), datatype=XSD + "integer")
+        except ValueError:
+            raise KgError(f"parameter {param.name} must be an integer, got {value!r}") from None
+    if t == "decimal":
+        if not re.fullmatch(r"[+-]?\d+(\.\d+)?", value.strip()):
+            raise KgError(f"parameter {param.name} must be a decimal, got {value!r}")
+        return Lit(value.strip(), datatype=XSD + "decimal")
+    if t == "lang":
+        if not re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", value):
+            raise KgError(f"parameter {param.name} must be a language tag, got {value!r}")
+        return Lit(value)
+    return Lit(value)
+
+
+def guess_term(value: str, prefixes: dict[str, str]) -> Term:
+    """For ad-hoc SPARQL: <iri> or a known prefixed name is an IRI, anything else a string."""
+    v = value.strip()
+    if v.startswith("<") and v.endswith(">"):
+        return to_iri(v, prefixes)
+    prefix, sep, _ = v.partition(":")
+    if sep and prefix in prefixes and " " not in v:
+        return to_iri(v, prefixes)
+    return Lit(value)
+
+
+def parse_param_args(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """`key=value` strings from the command line → dict."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise KgError(f"--param needs key=value, got {pair!r}")
+        out[key.strip()] = value
+    return out
+
+
+def _uses_var(text: str, name: str) -> bool:
+    return re.search(rf"[?$]{re.escape(name)}\b", _strip_comments(text)) is not None
+
+
+def bindings_for(question: Question, given: dict[str, str], lang: str, prefixes: dict[str, str]) -> dict[str, Term]:
+    known = {p.name: p for p in question.params}
+    unknown = sorted(set(given) - set(known) - {"lang"})
+    if unknown:
+        names = ", ".join(known) or "none"
+        raise KgError(f"{question.id} has no parameter {', '.join(unknown)} (parameters: {names})")
+    out: dict[str, Term] = {}
+    for p in question.params:
+        raw = given.get(p.name, p.default)
+        if raw is None:
+            if p.optional:
+                continue  # left unbound: the query treats an unbound parameter as 'any'
+            raise KgError(f"{question.id} needs --param {p.name}=…")
+        out[p.name] = coerce(p, raw, prefixes)
+    if _uses_var(question.text, "lang") and "lang" not in known:
+        out["lang"] = coerce(Param("lang", "lang"), given.get("lang", lang), prefixes)
+    return out
+
+
+# --------------------------------------------------------------------------- running
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise KgError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
+
+
+def run_question(name: str, params: dict[str, str] | None = None, engine: str = "oxigraph",
+                 lang: str = "zh", store=None, store_path=None) -> Result:
+    """Run the saved query `name` with `params` (key → text as typed); returns a Result."""
+    _check_lang(lang)
+    q = get_question(name)
+    store = store or open_store(store_path, engine=engine)
+    bindings = bindings_for(q, dict(params or {}), lang, store.prefixes)
+    try:
+        return store.query(q.text, bindings)
+    except KgError as exc:
+        if exc.file is None:
+            exc.file = str(q.path)
+        raise
+
+
+def run_sparql(text: str, params: dict[str, str] | None = None, engine: str = "oxigraph",
+               lang: str = "zh", store=None, store_path=None) -> Result:
+    """Run ad-hoc SPARQL; `params` values become IRIs (<…> or prefix:name) or strings."""
+    _check_lang(lang)
+    store = store or open_store(store_path, engine=engine)
+    bindings = {k: guess_term(v, store.prefixes) for k, v in (params or {}).items()}
+    if "lang" not in bindings and _uses_var(text, "lang"):
+        bindings["lang"] = Lit(lang)
+    return store.query(text, bindings)
+
+
+# --------------------------------------------------------------------------- output
+def _nt_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+
+
+def term_nt(term) -> str:
+    """N-Triples syntax for a term of either engine."""
+    kind, value, dt, lang = term_parts(term)
+    if kind == "uri":
+        return f"<{value}>"
+    if kind == "bnode":
+        return f"_:{value}"
+    if lang:
+        return f'"{_nt_escape(value)}"@{lang}'
+    if dt and not dt.endswith("#string"):
+        return f'"{_nt_escape(value)}"^^<{dt}>'
+    return f'"{_nt_escape(value)}"'
+
+
+def sparql_json(result: Result) -> str:
+    """W3C SPARQL 1.1 Query Results JSON."""
+    if result.kind == "ask":
+        doc = {"head": {}, "boolean": bool(result.boolean)}
+    else:
+        bindings = []
+        for row in result.rows:
+            b = {}
+            for col, term in zip(result.columns, row):
+                j = term_json(term)
+                if j is not None:
+                    b[col] = j
+            bindings.append(b)
+        doc = {"head": {"vars": list(result.columns)}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def graph_text(result: Result, fmt: str, prefixes: dict[str, str] | None = None) -> str:
+    """A CONSTRUCT result as N-Triples (sorted, so output is stable) or Turtle."""
+    nt = "".join(sorted({" ".join(term_nt(t) for t in triple) + " .\n" for triple in result.triples}))
+    if fmt == "ntriples":
+        return nt
+    import pyoxigraph as ox
+
+    triples = [q.triple for q in ox.parse(nt.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+    data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes or {})
+    return data.decode("utf-8")
+
+
+def format_result(result: Result, fmt: str = "table", prefixes: dict[str, str] | None = None) -> str:
+    """Render a Result: table/csv/tsv/json for rows; turtle/ntriples for CONSTRUCT."""
+    from kg.output import render
+
+    if result.kind == "construct":
+        if fmt in GRAPH_FORMATS:
+            return graph_text(result, fmt, prefixes)
+        if fmt == "json":
+            raise KgError("a CONSTRUCT result is a graph: use --format turtle or ntriples")
+    elif fmt in GRAPH_FORMATS:
+        raise KgError(f"--format {fmt} is for CONSTRUCT queries; use table, csv, tsv or json")
+    elif fmt == "json":
+        return sparql_json(result)
+    if fmt not in SELECT_FORMATS:
+        raise KgError(f"unknown format {fmt!r}; choose one of {', '.join(SELECT_FORMATS + GRAPH_FORMATS)}")
+    rows = [[term_text(t) for t in row] for row in result.rows]
+    return render(rows, result.columns, fmt)
+
+
+def question_rows(questions: list[Question], lang: str = "zh") -> tuple[list[str], list[list]]:
+    """The `--list` table: id first."""
+    cols = ["id", "category", "title", "params", "description"]
+    rows = []
+    for q in questions:
+        params = " ".join(
+            f"{p.name}:{p.type}" + (f"={p.default}" if p.default else ("?" if p.optional else ""))
+            for p in q.params)
+        rows.append([q.id, q.category, q.title(lang), params, q.description])
+    return cols, rows

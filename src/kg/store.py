@@ -1,0 +1,599 @@
+"""The embedded, read-only store that answers SPARQL: one interface, pluggable engines.
+
+    store = open_store()                      # pyoxigraph on disk, rebuilt when inputs change
+    store = open_store(engine="rdflib")       # in-memory rdflib Dataset, for comparison
+    result = store.query("SELECT ...", {"city": Iri(...)})
+
+Engines
+- ``oxigraph``: a pyoxigraph Store kept on disk at `kg.paths.store_dir()` (or `path`). Reopening
+  it costs ~20 ms, parsing the Turtle again costs ~0.5 s, so the store is kept and only rebuilt
+  when the content hash of its inputs (ontology/, data/triples/, src/kg/rules/) changes.
+- ``rdflib``: an rdflib Dataset built in memory on every open; slow, but an independent second
+  implementation to check the answers against.
+- ``memory``: pyoxigraph in memory, from a dataset handed in directly (the fake for tests).
+
+Every engine runs queries with the default graph as the union of all graphs, so users need no
+GRAPH clause; `GRAPH ?g` still reaches the named graph of each report.
+
+The oxigraph fast path deliberately avoids importing rdflib (≈0.2 s of the ~0.3 s a
+`kg query` takes otherwise): prefixes are stored in the store's metadata file and result rows
+stay pyoxigraph terms. Use `term_text` / `term_json` / `term_key` to read terms of either kind.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from kg.errors import KgError
+
+ENGINES = ("oxigraph", "rdflib", "memory")
+STORE_FORMAT = 1  # bump when the on-disk layout or what goes into it changes
+META_FILE = "kg-store.json"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+# --------------------------------------------------------------------------- parameter terms
+@dataclass(frozen=True)
+class Iri:
+    """An IRI parameter value (engine-neutral, converted by each backend)."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Lit:
+    """A literal parameter value: plain string, language-tagged, or typed."""
+
+    value: str
+    datatype: str | None = None
+    lang: str | None = None
+
+
+Term = Iri | Lit
+
+# IRIREF characters forbidden by the SPARQL grammar: rejecting them is what keeps a parameter
+# from closing the IRI and continuing the query text.
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+def check_iri(value: str) -> str:
+    if not value or _BAD_IRI.search(value) or ":" not in value:
+        raise KgError(f"not a valid IRI: {value!r}")
+    return value
+
+
+def term_to_sparql(term: Term) -> str:
+    """SPARQL syntax for a parameter term, escaped so it can only ever be one term."""
+    if isinstance(term, Iri):
+        return f"<{check_iri(term.value)}>"
+    text = (
+        term.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    )
+    if term.lang:
+        if not _LANG.match(term.lang):
+            raise KgError(f"not a valid language tag: {term.lang!r}")
+        return f'"{text}"@{term.lang}'
+    if term.datatype and term.datatype != XSD_STRING:
+        return f'"{text}"^^<{check_iri(term.datatype)}>'
+    return f'"{text}"'
+
+
+# --------------------------------------------------------------------------- results
+@dataclass
+class Result:
+    """A query answer. `kind` is select, ask or construct.
+
+    select: `columns` (variable names) and `rows` (tuples of terms, None when unbound).
+    ask: `boolean`. construct: `triples` (tuples of three terms); `columns` s/p/o and the same
+    triples as `rows`, so tabular output works for every kind.
+    """
+
+    kind: str
+    columns: list[str]
+    rows: list[tuple]
+    boolean: bool | None = None
+    engine: str = ""
+    triples: list[tuple] = field(default_factory=list)
+
+
+def _is_ox(term: Any) -> bool:
+    return type(term).__module__.startswith("pyoxigraph")
+
+
+def term_parts(term: Any) -> tuple[str, str, str | None, str | None] | None:
+    """(kind, value, datatype, lang) of an rdflib or pyoxigraph term; kind is uri/literal/bnode."""
+    if term is None:
+        return None
+    name = type(term).__name__
+    if name in ("NamedNode", "URIRef"):
+        return ("uri", str(term.value) if _is_ox(term) else str(term), None, None)
+    if name == "BlankNode" or name == "BNode":
+        return ("bnode", term.value if _is_ox(term) else str(term), None, None)
+    if name == "Literal":
+        if _is_ox(term):
+            lang = term.language
+            dt = term.datatype.value if not lang else None
+            return ("literal", term.value, dt, lang)
+        lang = term.language
+        dt = str(term.datatype) if term.datatype is not None else (None if lang else XSD_STRING)
+        return ("literal", str(term), dt, lang)
+    if name == "Triple":  # RDF-star; not used by the project, rendered as text
+        return ("triple", str(term), None, None)
+    return ("literal", str(term), XSD_STRING, None)
+
+
+def term_text(term: Any) -> str | None:
+    """The plain text of a term for tables and CSV: IRI, lexical form, or None."""
+    parts = term_parts(term)
+    return None if parts is None else parts[1]
+
+
+def term_key(term: Any) -> str:
+    """An engine-independent canonical string, to compare answers of different engines."""
+    parts = term_parts(term)
+    if parts is None:
+        return ""
+    kind, value, dt, lang = parts
+    if kind == "uri":
+        return f"<{value}>"
+    if kind == "bnode":
+        return "_:b"  # blank node labels differ per engine; compare them as 'some blank node'
+    if lang:
+        return f'"{value}"@{lang.lower()}'
+    if dt and dt != XSD_STRING:
+        return f'"{value}"^^<{dt}>'
+    return f'"{value}"'
+
+
+def term_json(term: Any) -> dict | None:
+    """One binding in W3C SPARQL 1.1 Query Results JSON."""
+    parts = term_parts(term)
+    if parts is None:
+        return None
+    kind, value, dt, lang = parts
+    if kind == "literal":
+        out = {"type": "literal", "value": value}
+        if lang:
+            out["xml:lang"] = lang
+        elif dt and dt != XSD_STRING:
+            out["datatype"] = dt
+        return out
+    return {"type": kind, "value": value}
+
+
+# --------------------------------------------------------------------------- syntax helpers
+_ERR_POS = re.compile(r"(?:error at |line )(\d+):(\d+)")
+
+
+class QuerySyntaxError(KgError):
+    """A query that does not parse; carries line and column (1-based)."""
+
+    def __init__(self, message: str, line: int | None, column: int | None, file: str | None = None):
+        self.column = column
+        where = f" (line {line}, column {column})" if line else ""
+        super().__init__(f"SPARQL syntax error{where}: {message}", file=file, line=line)
+
+
+class UpdateRefused(KgError):
+    """SPARQL Update sent to the read-only store."""
+
+
+def refuse_if_update(text: str) -> None:
+    """Raise UpdateRefused when `text` parses as a SPARQL Update.
+
+    Called only when the query parser rejected the text, so the (slow) rdflib update parser runs
+    on the error path only. Parsing, not a keyword regex, decides: 'INSERT' inside a string or a
+    comment is not an update, and an update hidden after a comment still is.
+    """
+    from rdflib.plugins.sparql.parser import parseUpdate
+    from kg.namespaces import sparql_prefixes
+
+    for candidate in (text, sparql_prefixes() + text):
+        try:
+            parseUpdate(candidate)
+        except Exception:
+            continue
+        raise UpdateRefused(
+            "the store is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE …) "
+            "is refused; change data/triples/ and the store rebuilds itself"
+        )
+
+
+def _ox_syntax_error(exc: Exception) -> QuerySyntaxError:
+    msg = str(exc)
+    m = _ERR_POS.search(msg)
+    line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+    return QuerySyntaxError(_ERR_POS.sub("", msg).strip(" :") or msg, line, col)
+
+
+# --------------------------------------------------------------------------- backends
+class OxigraphBackend:
+    """pyoxigraph Store (on disk or in memory)."""
+
+    engine = "oxigraph"
+
+    def __init__(self, store, prefixes: dict[str, str]):
+        self._store = store
+        self.prefixes = prefixes
+
+    def _native(self, term: Term):
+        import pyoxigraph as ox
+
+        if isinstance(term, Iri):
+            return ox.NamedNode(check_iri(term.value))
+        if term.lang:
+            return ox.Literal(term.value, language=term.lang)
+        if term.datatype:
+            return ox.Literal(term.value, datatype=ox.NamedNode(check_iri(term.datatype)))
+        return ox.Literal(term.value)
+
+    def _run(self, text: str, subs: dict | None):
+        kwargs = dict(prefixes=self.prefixes, use_default_graph_as_union=True)
+        if subs:
+            kwargs["substitutions"] = subs
+        return self._store.query(text, **kwargs)
+
+    def _values_fallback(self, text: str, bindings: dict[str, Term]):
+        """ASK, CONSTRUCT, SELECT *: inline the values as a VALUES block of escaped terms."""
+        try:
+            return self._run(with_values(text, bindings), None)
+        except (SyntaxError, KgError):
+            # Report a syntax error at its place in the text the user wrote, not the rewrite.
+            self._run(text, None)
+            raise
+
+    def query(self, text: str, bindings: dict[str, Term] | None = None) -> Result:
+        import pyoxigraph as ox
+
+        bindings = bindings or {}
+        try:
+            if not bindings:
+                res = self._run(text, None)
+            else:
+                subs = {ox.Variable(k): self._native(v) for k, v in bindings.items()}
+                # SEP-0007 substitution binds the variables before evaluation, everywhere in the
+                # query (nested OPTIONALs, subqueries), exactly like rdflib's initBindings, so
+                # both engines give the same answers. pyoxigraph accepts it only for projected
+                # variables, so project them (and group by them: they are constants) and drop
+                # the extra columns afterwards.
+                projected, added = project_params(text, list(bindings))
+                try:
+                    res = self._run(projected, subs)
+                except (RuntimeError, SyntaxError) as exc:
+                    if isinstance(exc, RuntimeError) and "projection" not in str(exc):
+                        raise
+                    if isinstance(exc, SyntaxError) and not added:
+                        raise
+                    added = []
+                    res = self._values_fallback(text, bindings)
+                if added and isinstance(res, ox.QuerySolutions):
+                    return self._select(res, drop=set(added))
+        except SyntaxError as exc:
+            refuse_if_update(text)
+            raise _ox_syntax_error(exc) from None
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise KgError(f"query failed: {exc}") from None
+        if isinstance(res, ox.QueryBoolean):
+            return Result("ask", ["boolean"], [(bool(res),)], boolean=bool(res), engine=self.engine)
+        if isinstance(res, ox.QueryTriples):
+            triples = [(t.subject, t.predicate, t.object) for t in res]
+            return Result("construct", ["subject", "predicate", "object"], triples,
+                          engine=self.engine, triples=triples)
+        return self._select(res)
+
+    def _select(self, res, drop: set[str] = frozenset()) -> Result:
+        names = [v.value for v in res.variables]
+        keep = [i for i, n in enumerate(names) if n not in drop]
+        rows = [tuple(sol[i] for i in keep) for sol in res]
+        return Result("select", [names[i] for i in keep], rows, engine=self.engine)
+
+
+class RdflibBackend:
+    """rdflib Dataset with default_union=True (the comparison engine)."""
+
+    engine = "rdflib"
+
+    def __init__(self, dataset, prefixes: dict[str, str]):
+        self._ds = dataset
+        self.prefixes = prefixes
+
+    @staticmethod
+    def _native(term: Term):
+        from rdflib import Literal, URIRef
+
+        if isinstance(term, Iri):
+            return URIRef(check_iri(term.value))
+        if term.lang:
+            return Literal(term.value, lang=term.lang)
+        if term.datatype:
+            return Literal(term.value, datatype=URIRef(check_iri(term.datatype)))
+        return Literal(term.value)
+
+    def query(self, text: str, bindings: dict[str, Term] | None = None) -> Result:
+        from pyparsing import ParseException
+
+        init = {k: self._native(v) for k, v in (bindings or {}).items()}
+        try:
+            res = self._ds.query(text, initNs=self.prefixes, initBindings=init)
+        except ParseException as exc:
+            refuse_if_update(text)
+            raise QuerySyntaxError(str(exc.msg), exc.lineno, exc.col) from None
+        except KgError:
+            raise
+        except Exception as exc:  # rdflib raises many kinds for bad queries
+            raise KgError(f"query failed: {exc}") from None
+        if res.type == "ASK":
+            return Result("ask", ["boolean"], [(bool(res.askAnswer),)], boolean=bool(res.askAnswer),
+                          engine=self.engine)
+        if res.type in ("CONSTRUCT", "DESCRIBE"):
+            triples = [tuple(t) for t in res.graph]
+            return Result("construct", ["subject", "predicate", "object"], triples,
+                          engine=self.engine, triples=triples)
+        cols = [str(v) for v in res.vars]
+        rows = [tuple(r) for r in res]
+        return Result("select", cols, rows, engine=self.engine)
+
+
+# --------------------------------------------------------------------------- VALUES rewrite
+def _code_spans(text: str) -> Iterable[tuple[int, str]]:
+    """Yield (index, char) of query text outside comments, strings and IRIs."""
+    i, n = 0, len(text)
+    iri = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if ch in "'\"":
+            q3 = text[i:i + 3]
+            if q3 in ("'''", '"""'):
+                j = text.find(q3, i + 3)
+                i = n if j < 0 else j + 3
+                continue
+            j = i + 1
+            while j < n and text[j] != ch:
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            continue
+        if ch == "<":
+            m = iri.match(text, i)
+            if m:
+                i = m.end()
+                continue
+        yield i, ch
+        i += 1
+
+
+def project_params(text: str, names: list[str]) -> tuple[str, list[str]]:
+    """Add `names` to the outermost SELECT list (and GROUP BY) unless already projected.
+
+    Returns the new text and the variables added. Not a SELECT, or SELECT *: unchanged.
+    """
+    positions = list(_code_spans(text))
+    flat = "".join(ch for _, ch in positions)
+    depth_at, depth = [], 0
+    for ch in flat:
+        depth_at.append(depth)
+        depth += (ch == "{") - (ch == "}")
+    top = [m for m in re.finditer(r"\bSELECT\b(\s+(?:DISTINCT|REDUCED)\b)?", flat, re.I)
+           if depth_at[m.start()] == 0]
+    if not top:
+        return text, []
+    sel = top[0]
+    brace = flat.find("{", sel.end())
+    head = flat[sel.end(): brace if brace >= 0 else len(flat)]
+    if head.strip().startswith("*"):
+        return text, []
+    already = set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", re.sub(r"\(.*?\bAS\b", "", head, flags=re.I | re.S)))
+    add = [n for n in names if n not in already]
+    if not add:
+        return text, []
+    extra = "".join(f" ?{n}" for n in add)
+    inserts = [(positions[sel.end() - 1][0] + 1, extra)]
+    for m in re.finditer(r"\bGROUP\s+BY\b", flat, re.I):
+        if depth_at[m.start()] == 0:
+            inserts.append((positions[m.end() - 1][0] + 1, extra))
+    for pos, s_ in sorted(inserts, reverse=True):
+        text = text[:pos] + s_ + text[pos:]
+    return text, add
+
+
+def with_values(text: str, bindings: dict[str, Term]) -> str:
+    """Put `VALUES (?a ?b) { (t1 t2) }` first in the outermost WHERE group.
+
+    Terms go through `term_to_sparql`, which escapes literals and rejects IRIs that could end the
+    term early, so a value can never become query syntax.
+    """
+    names = list(bindings)
+    block = (
+        " VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
+        + " ".join(term_to_sparql(bindings[n]) for n in names) + ") } "
+    )
+    positions = list(_code_spans(text))
+    flat = "".join(ch for _, ch in positions).upper()
+    # CONSTRUCT's template comes before the WHERE group: skip it by brace matching.
+    is_construct = re.search(r"\bCONSTRUCT\b", flat) is not None
+    depth, seen_template = 0, False
+    for pos, ch in positions:
+        if ch == "{":
+            if depth == 0 and (not is_construct or seen_template):
+                return text[: pos + 1] + block + text[pos + 1:]
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                seen_template = True
+    raise KgError("cannot bind parameters: the query has no WHERE group")
+
+
+# --------------------------------------------------------------------------- inputs and hashing
+def input_files(root: Path | None = None) -> list[Path]:
+    """Every file whose content decides what the store holds (inputs and derivation rules)."""
+    from kg import paths
+
+    root = root or paths.repo_root()
+    dirs = [root / "ontology", root / "data" / "triples", Path(__file__).resolve().parent / "rules"]
+    files: list[Path] = []
+    for d in dirs:
+        if d.is_dir():
+            files += sorted(p for p in d.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return files
+
+
+def content_hash(files: Sequence[Path], root: Path | None = None) -> str:
+    h = hashlib.sha256(f"kg-store-{STORE_FORMAT}".encode())
+    for p in files:
+        rel = str(p.relative_to(root)) if root and p.is_relative_to(root) else p.name
+        h.update(rel.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def source_hash(source: Path | None) -> str:
+    """Hash of the inputs: a dataset file, a repository-like folder, or the checkout itself."""
+    from kg import paths
+
+    if source is not None and source.is_file():
+        return content_hash([source])
+    root = source or paths.repo_root()
+    return content_hash(input_files(root), root)
+
+
+def _prefixes() -> dict[str, str]:
+    from kg.namespaces import PREFIXES
+
+    return dict(PREFIXES)
+
+
+def _rdf_format_for(path: Path):
+    import pyoxigraph as ox
+
+    return {
+        ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG, ".ttl": ox.RdfFormat.TURTLE,
+        ".nt": ox.RdfFormat.N_TRIPLES,
+    }.get(path.suffix.lower(), ox.RdfFormat.N_QUADS)
+
+
+def compiled_dataset(source: Path | None = None):
+    """An rdflib Dataset of everything: a TriG/N-Quads file, else kg.build.compile_dataset(root)."""
+    import rdflib
+
+    if source is not None and source.is_file():
+        ds = rdflib.Dataset(default_union=True)
+        fmt = {".nq": "nquads", ".trig": "trig", ".ttl": "turtle", ".nt": "nt"}.get(
+            Path(source).suffix.lower(), "nquads")
+        ds.parse(str(source), format=fmt)
+        return ds
+    try:
+        from kg.build import compile_dataset
+    except ImportError as exc:
+        raise KgError(
+            "kg.build.compile_dataset is not available yet; set KG_DATASET to a .trig/.nq file"
+        ) from exc
+    ds = compile_dataset(source)
+    ds.default_union = True
+    return ds
+
+
+def _env_source() -> Path | None:
+    env = os.environ.get("KG_DATASET")
+    return Path(env) if env else None
+
+
+# --------------------------------------------------------------------------- open
+def _read_meta(store_path: Path) -> dict | None:
+    try:
+        return json.loads((store_path / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def build_store(store_path: Path, source: Path | None, digest: str) -> None:
+    """(Re)build the on-disk store in a staging folder and swap it in atomically."""
+    import pyoxigraph as ox
+    from kg.io import atomic_write_text, replace_dir, staging_dir_for
+
+    staging = staging_dir_for(store_path)
+    try:
+        db = ox.Store(str(staging / "db"))
+        if source is not None and source.is_file() and source.suffix.lower() in (".nq", ".trig"):
+            db.bulk_load(path=str(source), format=_rdf_format_for(Path(source)))
+        else:
+            data = compiled_dataset(source).serialize(format="nquads", encoding="utf-8")
+            db.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        db.flush()
+        db.optimize()
+        del db  # release RocksDB's lock before the folder moves
+        meta = {"format": STORE_FORMAT, "hash": digest, "prefixes": _prefixes(),
+                "source": str(source) if source else None}
+        atomic_write_text(staging / META_FILE, json.dumps(meta, indent=1))
+        replace_dir(staging, store_path)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _open_oxigraph(path: Path | None, source: Path | None, quiet: bool) -> OxigraphBackend:
+    import fcntl
+
+    import pyoxigraph as ox
+    from kg import paths
+
+    store_path = Path(path) if path else paths.store_dir()
+    digest = source_hash(source)
+    meta = _read_meta(store_path)
+    if not meta or meta.get("hash") != digest or not (store_path / "db").is_dir():
+        store_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = store_path.parent / f".{store_path.name}.lock"
+        with open(lock, "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # one rebuild at a time; others wait, then reuse it
+            meta = _read_meta(store_path)
+            if not meta or meta.get("hash") != digest or not (store_path / "db").is_dir():
+                if not quiet:
+                    why = "store out of date (inputs changed)" if meta else "no store yet"
+                    print(f"{why}: rebuilding…", file=sys.stderr, flush=True)
+                build_store(store_path, source, digest)
+                meta = _read_meta(store_path)
+    try:
+        db = ox.Store.read_only(str(store_path / "db"))
+    except OSError as exc:
+        raise KgError(f"cannot open the store at {store_path}: {exc}") from None
+    return OxigraphBackend(db, meta["prefixes"])
+
+
+def open_store(path: str | os.PathLike | None = None, engine: str = "oxigraph", *,
+               source: str | os.PathLike | None = None, dataset=None, quiet: bool = False):
+    """Open the store and return a backend with `.query(sparql, params) -> Result`.
+
+    path: on-disk store folder (oxigraph engine); default `KG_STORE` or .kg-store/.
+    engine: oxigraph (on disk), rdflib (in memory), memory (pyoxigraph in memory).
+    source: a TriG/N-Quads file, or a folder laid out like the repository (ontology/,
+        data/triples/), to serve instead of the checkout (env KG_DATASET).
+    dataset: an rdflib Dataset to serve directly (memory and rdflib engines; for tests).
+    """
+    if engine not in ENGINES:
+        raise KgError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    src = Path(source) if source else _env_source()
+    if src is not None and not src.exists():
+        raise KgError(f"dataset not found: {src}")
+    if engine == "oxigraph" and dataset is None:
+        return _open_oxigraph(Path(path) if path else None, src, quiet)
+    ds = dataset if dataset is not None else compiled_dataset(src)
+    if engine == "rdflib":
+        ds.default_union = True
+        return RdflibBackend(ds, _prefixes())
+    import pyoxigraph as ox
+
+    db = ox.Store()
+    db.load(ds.serialize(format="nquads", encoding="utf-8"), format=ox.RdfFormat.N_QUADS)
+    return OxigraphBackend(db, _prefixes())
