@@ -64,10 +64,15 @@ def _select(*blocks: str) -> str:
             + "\n  UNION".join(blocks) + f"\n  {_FILE}\n}}")
 
 
+# A collaboration's founding, guiding and approving bodies belong in the membership picture: the
+# reports name far more of those than individual members.
+_COLLAB_SUBJECT = "FILTER EXISTS { ?source a ?ct . ?ct rdfs:subClassOf* sk:VocationalCollaboration }"
+
 _HOLDER = "FILTER EXISTS { GRAPH ?g2 { ?c2 a sk:Conferral ; sk:recipient ?source } }"
 
 VIEW_QUERIES: dict[str, str] = {
-    "membership": _select(_MEMBERSHIP),
+    "membership": _select(_MEMBERSHIP,
+                          _statement("sk:foundedBy sk:guidedBy sk:approvedBy sk:locatedIn", _COLLAB_SUBJECT)),
     "partnership": _select(_PARTNER_PAIRS, _PARTNER_PRODUCT, _statement("sk:introduced")),
     "honours": _select(_CONFERRAL, _statement("sk:worksAt sk:studentOf", _HOLDER)),
     "all": _select(_MEMBERSHIP, _PARTNER_PAIRS, _PARTNER_PRODUCT, _CONFERRAL, _COMPETED, _statement()),
