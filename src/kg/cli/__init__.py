@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "docs",
     "viz",
     "store",
+    "synth",
 
 ]
 

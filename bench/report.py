@@ -1,0 +1,110 @@
+"""Turn bench/out/scale/results.json into bench/RESULTS.md (tables, machine, command)."""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from kg.io import atomic_write_text
+
+INDEXED = {"entity-facts", "partners-of", "collaboration-members", "holders-of"}
+GB = 2**30
+
+
+def machine() -> list[str]:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor() or "?")
+    mem = next((int(ln.split()[1]) * 1024 for ln in Path("/proc/meminfo").read_text().splitlines()
+                if ln.startswith("MemTotal")), 0)
+    vers = []
+    for mod in ("pyoxigraph", "rdflib", "pyshacl", "networkx"):
+        try:
+            m = __import__(mod)
+            vers.append(f"{mod} {getattr(m, '__version__', '?')}")
+        except Exception:
+            pass
+    try:
+        cli = subprocess.run([str(Path(sys.executable).parent / "oxigraph"), "--version"], capture_output=True,
+                             text=True).stdout.strip()
+    except OSError:
+        cli = "oxigraph CLI not found"
+    return [f"- CPU: {cpu}, {os.cpu_count()} cores (nproc)", f"- RAM: {mem / GB:.1f} GB",
+            f"- OS: {platform.platform()}", f"- Python {platform.python_version()}; " + ", ".join(vers) + f"; {cli}"]
+
+
+def ms(x) -> str:
+    if x is None:
+        return "—"
+    return f"{x * 1000:.0f} ms" if x < 10 else f"{x:.0f} s"
+
+
+def q_cell(r: dict | None) -> str:
+    if not r:
+        return "—"
+    if r.get("timed_out"):
+        return f"> {r['wall']:.0f} s (killed)"
+    if "median" not in r:
+        return "error"
+    return f"{ms(r['median'])} ({r['rows']} rows)"
+
+
+def rd_cell(rd: dict, q: str) -> str:
+    if q in rd["questions"] and rd["questions"][q] is not None:
+        return ms(rd["questions"][q])
+    return f"> {rd.get('q_cap', '?'):.0f} s" if q in rd["questions"] else "not reached"
+
+
+def write_results(allres: dict, path: Path) -> None:
+    sizes = sorted(allres, key=lambda k: allres[k]["size"])
+    R = [allres[s] for s in sizes]
+    head = "| | " + " | ".join(sizes) + " |\n|---|" + "---|" * len(sizes) + "\n"
+    row = lambda name, f: f"| {name} | " + " | ".join(f(r) for r in R) + " |\n"  # noqa: E731
+
+    def ratio(r):
+        ours, raw = r["load"].get("seconds"), r["raw_load"]["wall"]
+        return f"{raw / ours:.0%} (load only {raw / r['load']['load_seconds']:.0%})" if ours else "—"
+
+    out = ["# Scale benchmark results\n",
+           "Synthetic graphs from `kg synth` (seed 42) in the project's model; every step ran in its own "
+           "child process (peak RSS polled with psutil). Produced by:\n",
+           "```\n" + R[-1]["command"] + "\n```\n",
+           "(sizes run in separate invocations are merged; each size's own command is in "
+           "`bench/out/scale/results.json`).\n", "## Machine\n", *[m + "\n" for m in machine()], "\n",
+           "## Load, memory, search, views, validation\n", head,
+           row("quads written", lambda r: f"{r['info']['quads']:,}"),
+           row("entities / claims / reports", lambda r: f"{r['info']['entities']:,} / {r['info']['claims']:,} / {r['info']['reports']:,}"),
+           row("N-Quads file", lambda r: f"{r['file_mb']:.0f} MB"),
+           row("generate (kg synth)", lambda r: f"{r['generate']['wall']:.1f} s, peak {r['generate']['peak_rss'] / 2**20:.0f} MB"),
+           row("raw `oxigraph load` CLI", lambda r: f"{r['raw_load']['wall']:.1f} s, peak {r['raw_load']['peak_rss'] / 2**20:.0f} MB"),
+           row("ours `kg.bulk.bulk_load_file`", lambda r: f"{r['load'].get('seconds', 0):.1f} s (hash {r['load'].get('hash_seconds', 0):.1f} s), peak {r['load']['peak_rss'] / 2**20:.0f} MB"),
+           row("load throughput ours / raw (target ≥ 80 %)", ratio),
+           row("label search p50 / p95, indexed (target ≤ 100 ms)", lambda r: f"{ms(r['search'].get('p50'))} / {ms(r['search'].get('p95'))}"),
+           row("label search p50, full scan (SPARQL CONTAINS)", lambda r: ms(r["search"].get("scan_p50"))),
+           row("index: labels, build, size, mismatches vs scan", lambda r: f"{r['search'].get('labels', 0):,}, {r['search'].get('build', 0):.1f} s, {r['search'].get('index_mb', 0):.0f} MB, {r['search'].get('mismatches', '?')}"),
+           row("membership view: query+graph / page", lambda r: "killed" if r["viz"].get("timed_out") else f"{ms(r['viz'].get('query_graph'))} / {ms(r['viz'].get('render'))} ({r['viz'].get('nodes', '?')} nodes)"),
+           row("violation checks on the store (all 11)", lambda r: f"{r['checks'].get('seconds', 0):.1f} s, {r['checks'].get('violations', '?')} violations, slowest {r['checks'].get('slowest', ['?', '?'])[1]} {ms(r['checks'].get('slowest', [None])[0])}"),
+           row("pyshacl (rdflib parse + validate)", lambda r: f"{r['shacl']['parse']:.0f} s + {r['shacl']['seconds']:.0f} s, {r['shacl']['violations']} violations, peak {r['shacl']['peak_rss'] / 2**20:.0f} MB" if r.get("shacl", {}).get("seconds") is not None else "not run"),
+           row("rdflib: parse", lambda r: f"{r['rdflib']['parse']:.0f} s, peak {r['rdflib']['peak_rss'] / 2**20:.0f} MB" if r.get("rdflib") and r["rdflib"]["parse"] else "not run"),
+           "\n## Saved questions: median latency on the on-disk store (pyoxigraph)\n",
+           "Indexed = one entity / one city / one group (target ≤ 100 ms at 5M); the others are aggregates "
+           "or full listings (target ≤ 1 s). rdflib columns: one run, in-memory Dataset.\n\n"]
+    rd = [s for s, r in zip(sizes, R) if r.get("rdflib")]
+    out.append("| question | kind | " + " | ".join(sizes) + "".join(f" | rdflib {s}" for s in rd) + " |\n")
+    out.append("|---|---|" + "---|" * (len(sizes) + len(rd)) + "\n")
+    for q in sorted(R[-1]["questions"]):
+        cells = [q_cell(r["questions"].get(q)) for r in R]
+        cells += [rd_cell(allres[s]["rdflib"], q) for s in rd]
+        out.append(f"| {q} | {'indexed' if q in INDEXED else 'aggregate'} | " + " | ".join(cells) + " |\n")
+    notes = Path(__file__).with_name("RESULTS-notes.md")
+    if notes.exists():
+        out.append("\n" + notes.read_text(encoding="utf-8"))
+    atomic_write_text(path, "".join(out))
+
+
+if __name__ == "__main__":
+    import json
+
+    write_results(json.loads((Path(__file__).parent / "out" / "scale" / "results.json").read_text()),
+                  Path(__file__).parent / "RESULTS.md")
