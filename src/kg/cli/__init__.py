@@ -13,13 +13,12 @@ from kg.errors import EXIT_ERROR, KgError
 
 # Order is the order shown in `kg --help`.
 COMMAND_MODULES = [
-    "query",
     "build",
     "docs",
+    "query",
     "viz",
     "store",
     "synth",
-
 ]
 
 
