@@ -23,6 +23,8 @@ if [ "$with_test" = 1 ]; then
   missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || missing+=(fonts-wqy-zenhei fontconfig)
+  # A second, independent SPARQL store for the `kg load` tests (tests/test_load.py).
+  command -v virtuoso-t >/dev/null 2>&1 || missing+=(virtuoso-opensource)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing system packages: ${missing[*]}"
     apt_install "${missing[@]}"
