@@ -227,3 +227,44 @@ def test_virtuoso_sparql_update(virtuoso, nquads, local_counts, capsys, monkeypa
     assert code == 0, err
     counts = server_counts(virtuoso.base + "/sparql")
     assert {g: counts.get(g) for g in local_counts} == local_counts
+
+
+# Saved questions whose answers differ on Virtuoso 7.2 because of its SPARQL dialect, not the data
+# (checked by hand, 2026-11; see docs/stores.md):
+VIRTUOSO_DIALECT = {
+    # non-ASCII string constants inside expressions (CONCAT(…, "–", …)) come back as "?"
+    "figure-ranges": "non-ASCII constant in CONCAT", "money-by-city": "non-ASCII constant in CONCAT",
+    # a boolean expression in SELECT is returned as the integer 0/1
+    "multi-source-facts": "boolean returned as integer",
+    # OPTIONAL groups with inner FILTERs / nested OPTIONALs leave values unbound
+    "honour-holders": "OPTIONAL scoping", "policy-documents": "OPTIONAL scoping",
+    "programmes": "OPTIONAL scoping", "sources": "OPTIONAL scoping", "timeline": "OPTIONAL scoping",
+    "province-vs-cities": "OPTIONAL scoping",
+    # OPTIONAL { … FILTER(?comp = ?x || EXISTS …) } with ?x from outside: counted 0 on a fresh
+    # database, right on one that has run a while (plan-dependent)
+    "competitions": "OPTIONAL filter on an outer variable",
+}
+
+
+def test_virtuoso_saved_questions(virtuoso, nquads, local_counts, embedded, capsys, monkeypatch):
+    from kg import query as q
+    from kg.namespaces import sparql_prefixes
+    from kg.store import with_values
+
+    monkeypatch.setenv("KG_ENDPOINT_USER", "dba")
+    monkeypatch.setenv("KG_ENDPOINT_PASSWORD", "dba")
+    assert run_kg(capsys, "load", "--endpoint", virtuoso.base + "/sparql-graph-crud-auth",
+                  "--source", str(nquads))[0] == 0
+    ds = dataset_params(sorted(local_counts))
+    same, differ = [], []
+    for question in q.list_questions(("questions",)):
+        if question.kind not in ("select", "ask"):
+            continue
+        bindings = q.bindings_for(question, {}, "zh", embedded.prefixes)
+        text = with_values(question.text, bindings) if bindings else question.text
+        remote = _rows_remote(post_query(virtuoso.base + "/sparql", sparql_prefixes() + text, ds))  # runs
+        local = _rows_local(embedded.query(text))
+        (same if Counter(remote) == Counter(local) else differ).append(question.id)
+    unexpected = sorted(set(differ) - set(VIRTUOSO_DIALECT))
+    assert not unexpected, f"differ on Virtuoso beyond the known dialect cases: {unexpected}"
+    assert len(same) >= 25

@@ -1,0 +1,152 @@
+"""Load test of `kg serve` on loopback: CLIENTS concurrent clients send REQUESTS saved-question requests.
+
+Starts `kg serve` on a free port (its own store folder), cycles through every saved question with
+default parameters (/api/run?question=ID&format=json), and reports latency percentiles, errors
+and throughput to bench/out/serve.md. Bounded: a fixed request count, a per-request timeout, and
+nothing leaves 127.0.0.1. Not a unit test.
+
+Run: .venv/bin/python bench/bench_serve.py [--clients 50] [--requests 2000] [--workers 2]
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+KG = Path(sys.executable).parent / "kg"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(port: int, proc: subprocess.Popen, timeout: float = 180) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise SystemExit(f"kg serve exited with {proc.returncode}")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/api/questions")
+            c.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("kg serve did not come up")
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, max(0, round(p / 100 * (len(sorted_values) - 1))))
+    return sorted_values[k]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--timeout", type=float, default=10.0)
+    args = ap.parse_args()
+
+    sys.path.insert(0, str(HERE.parent / "src"))
+    from kg.query import list_questions
+
+    ids = [q.id for q in list_questions(("questions",))]
+    paths = [f"/api/run?{urllib.parse.urlencode({'question': i, 'format': 'json'})}" for i in ids]
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.Popen([str(KG), "serve", "--port", str(port), "--workers", str(args.workers),
+                                 "--timeout", str(args.timeout), "--store", str(Path(tmp) / "store")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_up(port, proc)
+            latencies, errors, statuses = [], Counter(), Counter()
+            lock, counter = threading.Lock(), iter(range(args.requests))
+
+            def client() -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=args.timeout + 5)
+                while True:
+                    with lock:
+                        i = next(counter, None)
+                    if i is None:
+                        break
+                    t0 = time.perf_counter()
+                    try:
+                        conn.request("GET", paths[i % len(paths)])
+                        resp = conn.getresponse()
+                        resp.read()
+                        status = resp.status
+                    except (OSError, http.client.HTTPException) as exc:
+                        status = type(exc).__name__
+                        conn.close()
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=args.timeout + 5)
+                    dt = time.perf_counter() - t0
+                    with lock:
+                        latencies.append(dt)
+                        statuses[status] += 1
+                        if status != 200:
+                            errors[f"{ids[i % len(ids)]}: {status}"] += 1
+                conn.close()
+
+            t0 = time.perf_counter()
+            threads = [threading.Thread(target=client) for _ in range(args.clients)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - t0
+        finally:
+            proc.terminate()
+            proc.wait(20)
+
+    lat = sorted(x * 1000 for x in latencies)
+    n_err = sum(v for k, v in statuses.items() if k != 200)
+    lines = [
+        "# `kg serve` load test",
+        "",
+        f"{args.clients} concurrent clients (keep-alive), {len(lat)} requests cycling over {len(ids)} saved "
+        f"questions (default parameters, SPARQL results JSON) on 127.0.0.1; {args.workers} query worker "
+        f"processes, per-query timeout {args.timeout:g} s.",
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}.",
+        "",
+        "| metric | value |",
+        "|---|---|",
+        f"| p50 latency | {percentile(lat, 50):.1f} ms |",
+        f"| p90 latency | {percentile(lat, 90):.1f} ms |",
+        f"| p99 latency | {percentile(lat, 99):.1f} ms |",
+        f"| max latency | {lat[-1]:.1f} ms |" if lat else "| max latency | – |",
+        f"| mean latency | {statistics.fmean(lat):.1f} ms |" if lat else "| mean latency | – |",
+        f"| throughput | {len(lat) / wall:.0f} requests/s |",
+        f"| errors | {n_err} of {len(lat)} |",
+        "",
+        "Status counts: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items(), key=str)),
+        "",
+        "Latency includes waiting for a free worker: with 50 clients and few workers most of it is queueing,",
+        "so p50 grows with clients / workers while the per-query time stays a few milliseconds.",
+    ]
+    if errors:
+        lines += ["", "Errors:", *[f"- {k} × {v}" for k, v in errors.most_common(20)]]
+    out = HERE / "out" / "serve.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
