@@ -60,11 +60,47 @@ def negotiate(accept: str, offered: dict[str, str]) -> str | None:
     return best
 
 
+class AnswerCache:
+    """Successful answers by request (path, parameters, Accept), least recently used out first.
+
+    Safe because the server never changes its data: workers hold the store open read-only for
+    their whole life (a rebuild swaps the folder, the open handles keep the old snapshot), so the
+    same request always gets the same answer. Bounded in entries and bytes.
+    """
+
+    def __init__(self, entries: int = 512, max_bytes: int = 64_000_000):
+        from collections import OrderedDict
+
+        self._items: OrderedDict = OrderedDict()
+        self._bytes, self._max_entries, self._max_bytes = 0, entries, max_bytes
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            ans = self._items.get(key)
+            if ans is not None:
+                self._items.move_to_end(key)
+            return ans
+
+    def put(self, key, ans: Answer) -> None:
+        if ans.status != 200 or len(ans.body) > self._max_bytes // 8:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = ans
+            self._bytes += len(ans.body)
+            while len(self._items) > self._max_entries or self._bytes > self._max_bytes:
+                _, old = self._items.popitem(last=False)
+                self._bytes -= len(old.body)
+
+
 class App:
     """Shared state of one server: the worker pool, the question list, the cached pages."""
 
-    def __init__(self, pool: WorkerPool, host: str, port: int):
+    def __init__(self, pool: WorkerPool, host: str, port: int, cache: bool = True):
         self.pool = pool
+        self.cache = AnswerCache() if cache else None
         self.hosts = {f"{h}:{port}" for h in (host, "localhost", "127.0.0.1", "[::1]")} | {host, "localhost", "127.0.0.1"}
         self._ontology: bytes | None = None
         self._lock = threading.Lock()
@@ -211,7 +247,13 @@ class Handler(BaseHTTPRequestHandler):
         self._answer(job, params)
 
     def _answer(self, job: dict, params) -> None:
-        ans = self.app.pool.run(job)
+        cache = self.app.cache
+        key = json.dumps(job, sort_keys=True)
+        ans = cache.get(key) if cache else None
+        if ans is None:
+            ans = self.app.pool.run(job)
+            if cache:
+                cache.put(key, ans)
         extra = {}
         if (params.get("download") or [""])[0] and ans.status == 200:
             ext = {"csv": "csv", "tsv": "tsv", "json": "json", "xml": "xml"}.get(job["fmt_select"], "txt")
@@ -221,7 +263,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def make_server(host: str = "127.0.0.1", port: int = 8000, *, timeout: float = 10.0, max_rows: int = 10000,
-                workers: int = 2, store_path: str | None = None, verbose: bool = False) -> ThreadingHTTPServer:
+                workers: int = 2, store_path: str | None = None, verbose: bool = False,
+                cache: bool = True) -> ThreadingHTTPServer:
     """A ready server (call serve_forever); the store is opened (and built if needed) first."""
     from kg.store import open_store
 
@@ -234,7 +277,7 @@ def make_server(host: str = "127.0.0.1", port: int = 8000, *, timeout: float = 1
 
     handler = type("BoundHandler", (Handler,), {})
     httpd = Server((host, port), handler)
-    handler.app = App(pool, host, httpd.server_address[1])
+    handler.app = App(pool, host, httpd.server_address[1], cache=cache)
     httpd.verbose = verbose
     httpd.pool = pool
     return httpd

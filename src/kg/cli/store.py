@@ -51,13 +51,16 @@ def load(endpoint, query_endpoint, update_endpoint, source, graph_param, user, p
 @click.option("--max-rows", default=10000, show_default=True, help="Rows returned at most per query.")
 @click.option("--workers", default=2, show_default=True, help="Query worker processes.")
 @click.option("--store", type=click.Path(file_okay=False), help="Store folder (default: KG_STORE or .kg-store/).")
+@click.option("--cache/--no-cache", default=True, show_default=True,
+              help="Reuse answers to repeated requests (the data never changes while serving).")
 @click.option("--verbose", is_flag=True, help="Log every request.")
-def serve(host, port, timeout, max_rows, workers, store, verbose):
+def serve(host, port, timeout, max_rows, workers, store, cache, verbose):
     """Serve a read-only SPARQL endpoint (/sparql) and a query page (/) over the embedded store."""
     from kg.serve import make_server
 
     httpd = make_server(host, port, timeout=timeout, max_rows=max_rows, workers=workers,
-                        store_path=str(Path(store).resolve()) if store else None, verbose=verbose)
+                        store_path=str(Path(store).resolve()) if store else None, verbose=verbose,
+                        cache=cache)
     h, p = httpd.server_address[:2]
     click.echo(f"kg serve: http://{h}:{p}/  (SPARQL endpoint http://{h}:{p}/sparql)", err=True)
     try:
