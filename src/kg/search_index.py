@@ -32,7 +32,8 @@ from kg.errors import KgError
 
 INDEX_FILE = "label-index.sqlite"
 INDEX_FORMAT = 1
-VARIANTS = str.maketrans({"兗": "兖"})  # the reports print both; describe.py folds the same way
+# One folding for label search everywhere: the reports print both 兗 and 兖.
+from kg.describe import VARIANTS  # noqa: E402
 _WORD = re.compile(r"[a-z0-9]+")
 E_BASE = "https://w3id.org/shandong-skills/id/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
