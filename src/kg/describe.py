@@ -16,13 +16,24 @@ from kg.store import Iri, Lit, open_store, term_text
 # Variant characters printed interchangeably in the reports; folded before comparing.
 VARIANTS = str.maketrans({"兗": "兖"})
 
-_FIND = """
-SELECT ?x ?m ?label WHERE {
+
+def _sparql_fold(var: str) -> str:
+    """The SPARQL expression folding `var` exactly as `_fold` folds Python text (VARIANTS, then LCASE)."""
+    expr = f"STR({var})"
+    for src, dst in VARIANTS.items():
+        expr = f'REPLACE({expr}, "{chr(src)}", "{dst}")'
+    return f"LCASE({expr})"
+
+
+# The label scan: every rdfs:label/skos:altLabel of an e: entity containing the folded ?needle.
+# kg.search_index answers the same from its index, and uses this query as its reference.
+FIND_QUERY = f"""
+SELECT ?x ?m ?label WHERE {{
   ?x rdfs:label|skos:altLabel ?m .
-  FILTER(isIRI(?x) && STRSTARTS(STR(?x), STR(e:)))
-  FILTER(CONTAINS(LCASE(REPLACE(STR(?m), "兗", "兖")), ?needle))
-  OPTIONAL { ?x rdfs:label ?label FILTER(langMatches(lang(?label), ?lang)) }
-}"""
+  FILTER(isIRI(?x) && STRSTARTS(STR(?x), STR(e:)) && isLITERAL(?m))
+  FILTER(CONTAINS({_sparql_fold("?m")}, ?needle))
+  OPTIONAL {{ ?x rdfs:label ?label FILTER(langMatches(lang(?label), ?lang)) }}
+}}"""
 
 _INFO = """
 SELECT ?x ?what ?value ?vlang WHERE {
@@ -105,21 +116,45 @@ def _fold(text: str) -> str:
     return text.translate(VARIANTS).lower()
 
 
-def find_entities(text: str, store=None, lang: str = "zh", engine: str = "oxigraph") -> list[Match]:
-    """Entities whose zh/en label or altLabel contains `text`; exact matches first."""
+def find_entities(text: str, store=None, lang: str = "zh", engine: str = "oxigraph",
+                  limit: int | None = None) -> list[Match]:
+    """Entities whose zh/en label or altLabel contains `text`; exact matches first.
+
+    Uses the store's label index (kg.search_index) when the store is on disk and has a current
+    one, else the SPARQL scan; both give the same matches in the same order.
+    """
     needle = _fold(text.strip())
     if not needle:
         raise KgError("give some text to look for")
     store = store or open_store(engine=engine)
-    res = store.query(_FIND, {"needle": Lit(needle), "lang": Lit(lang)})
+    path = getattr(store, "path", None)
+    if path is not None:
+        from kg import search_index
+
+        if search_index.is_current(path):
+            return [Match(h.iri, h.label, h.matched, h.score)
+                    for h in search_index.search(text, limit=limit, lang=lang, store_dir=path)]
+    matches = scan_entities(needle, store, lang)
+    return matches if limit is None else matches[:limit]
+
+
+def scan_entities(needle: str, store, lang: str = "zh") -> list[Match]:
+    """find_entities by a SPARQL scan over every label; `needle` is already folded."""
+    res = store.query(FIND_QUERY, {"needle": Lit(needle), "lang": Lit(lang)})
     best: dict[str, Match] = {}
+    labels: dict[str, str] = {}
     for x, m, label in res.rows:
-        iri, name = term_text(x), term_text(m)
+        iri, name, lab = term_text(x), term_text(m), term_text(label)
         folded = _fold(name)
         score = 0 if folded == needle else 1 if folded.startswith(needle) else 2
         cur = best.get(iri)
-        if cur is None or (score, len(name)) < (cur.score, len(cur.matched)):
-            best[iri] = Match(iri, term_text(label), name, score)
+        # Ties broken by the text itself, so the answer never depends on the store's row order.
+        if cur is None or (score, len(name), name) < (cur.score, len(cur.matched), cur.matched):
+            best[iri] = Match(iri, None, name, score)
+        if lab is not None and (iri not in labels or lab < labels[iri]):
+            labels[iri] = lab
+    for iri, match in best.items():
+        match.label = labels.get(iri)
     return sorted(best.values(), key=lambda m: (m.score, len(m.matched), m.iri))
 
 

@@ -145,25 +145,41 @@ def _meta_mtime(store_dir: Path) -> float:
         return 0.0
 
 
-def _connect(store_dir: Path) -> sqlite3.Connection:
-    """A cached read-only connection; re-validated only when the store's metadata file changes."""
+def _open_current(store_dir: Path) -> sqlite3.Connection | None:
+    """A cached read-only connection to a current index, or None (no index, or a stale one).
+
+    Re-validated only when the store's metadata file changes (a rebuild rewrites it).
+    """
     key, mtime = str(store_dir), _meta_mtime(store_dir)
     with _lock:
         cached = _conns.get(key)
     if cached is not None and cached[1] == mtime:
         return cached[0]
     path = store_dir / INDEX_FILE
-    con = None
-    if path.is_file():
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        if not _is_current(con, store_dir):
-            con.close()
-            con = None
-    if con is None:
-        build_index(store_dir)
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    if not path.is_file():
+        return None
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    if not _is_current(con, store_dir):
+        con.close()
+        return None
     with _lock:
         _conns[key] = (con, mtime)
+    return con
+
+
+def is_current(store_dir: str | os.PathLike) -> bool:
+    """Whether the store at `store_dir` has an index built from its present content."""
+    return _open_current(Path(store_dir)) is not None
+
+
+def _connect(store_dir: Path) -> sqlite3.Connection:
+    """A connection to a current index, building it first when it is missing or stale."""
+    con = _open_current(store_dir)
+    if con is None:
+        build_index(store_dir)
+        con = _open_current(store_dir)
+    if con is None:
+        raise KgError(f"the label index of {store_dir} was built but does not match the store")
     return con
 
 
@@ -181,12 +197,17 @@ _SEARCH = """
 SELECT l.entity, l.text, CASE WHEN l.folded = :n THEN 0 WHEN substr(l.folded, 1, :len) = :n THEN 1 ELSE 2 END AS score
 FROM postings p JOIN labels l ON l.id = p.id
 WHERE p.gram = :key AND instr(l.folded, :n) > 0
-ORDER BY score, length(l.text), l.entity
+ORDER BY score, length(l.text), l.entity, l.text
 """
 
 
-def search(text: str, limit: int = 20, lang: str = "zh", store_dir: str | os.PathLike | None = None) -> list[Hit]:
-    """Entities whose zh/en label or altLabel contains `text` (folded), best first, at most `limit`."""
+def search(text: str, limit: int | None = 20, lang: str = "zh",
+           store_dir: str | os.PathLike | None = None) -> list[Hit]:
+    """Entities whose zh/en label or altLabel contains `text` (folded), best first, at most `limit`.
+
+    Ordered like describe.find_entities: (score, length of the matched label, IRI); an entity's
+    matched label is its best one, ties broken by the text.
+    """
     from kg import paths
 
     needle = fold(text.strip())
@@ -203,30 +224,30 @@ def search(text: str, limit: int = 20, lang: str = "zh", store_dir: str | os.Pat
     for ent, matched, score in con.execute(_SEARCH, {"n": needle, "len": len(needle), "key": rarest}):
         if ent not in best:
             best[ent] = (score, matched)
-            if len(best) >= limit:
+            if limit is not None and len(best) >= limit:
                 break  # rows come ordered by (score, length): the first `limit` entities are the best
     if not best:
         return []
     ents = list(best)
-    names = dict(con.execute(
-        f"SELECT entity, MIN(text) FROM labels WHERE prop = ? AND lang = ? AND entity IN ({','.join('?' * len(ents))}) "
-        "GROUP BY entity", [RDFS_LABEL, lang, *ents]))
+    # langMatches(lang, ?lang), as the scan asks: the same tag or a subtag of it, any case.
+    names: dict[str, str] = {}
+    for i in range(0, len(ents), 500):  # SQLite caps the number of host parameters
+        part = ents[i:i + 500]
+        names.update(con.execute(
+            "SELECT entity, MIN(text) FROM labels WHERE prop = ? AND (lower(lang) = lower(?) OR lower(lang) LIKE "
+            f"lower(?) || '-%') AND entity IN ({','.join('?' * len(part))}) GROUP BY entity",
+            [RDFS_LABEL, lang, lang, *part]))
     return [Hit(ent, names.get(ent), best[ent][1], best[ent][0]) for ent in ents]
 
 
 def scan(text: str, store_dir: str | os.PathLike | None = None) -> set[str]:
-    """The entities a full scan finds (SPARQL CONTAINS over every label): the index's reference."""
+    """The entities a full scan finds (describe's SPARQL CONTAINS over every label): the index's reference."""
     from kg import paths
     from kg.bulk import open_read_only
-    from kg.store import Lit, term_to_sparql
+    from kg.describe import scan_entities
+    from kg.namespaces import PREFIXES
+    from kg.store import OxigraphBackend
 
     store_dir = Path(store_dir) if store_dir else paths.store_dir()
-    db = open_read_only(store_dir)
-    needle = term_to_sparql(Lit(fold(text.strip())))  # escaped: user text never becomes syntax
-    q = f"""SELECT DISTINCT ?x WHERE {{
-      VALUES ?needle {{ {needle} }}
-      ?x <{RDFS_LABEL}>|<{SKOS_ALT}> ?m .
-      FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{E_BASE}"))
-      FILTER(CONTAINS(LCASE(REPLACE(STR(?m), "兗", "兖")), ?needle)) }}"""
-    res = db.query(q, use_default_graph_as_union=True)
-    return {sol["x"].value for sol in res}
+    store = OxigraphBackend(open_read_only(store_dir), dict(PREFIXES))
+    return {m.iri for m in scan_entities(fold(text.strip()), store)}

@@ -220,9 +220,10 @@ class OxigraphBackend:
 
     engine = "oxigraph"
 
-    def __init__(self, store, prefixes: dict[str, str]):
+    def __init__(self, store, prefixes: dict[str, str], path: Path | None = None):
         self._store = store
         self.prefixes = prefixes
+        self.path = path  # the on-disk store folder (None in memory): where its label index lives
 
     def _native(self, term: Term):
         import pyoxigraph as ox
@@ -535,6 +536,11 @@ def build_store(store_path: Path, source: Path | None, digest: str) -> None:
         meta = {"format": STORE_FORMAT, "hash": digest, "prefixes": _prefixes(),
                 "source": str(source) if source else None}
         atomic_write_text(staging / META_FILE, json.dumps(meta, indent=1))
+        # The label index for describe/find_entities: milliseconds at the checkout's size, and
+        # built before the swap so a new store never comes without its index.
+        from kg.search_index import build_index
+
+        build_index(staging)
         replace_dir(staging, store_path)
     except BaseException:
         import shutil
@@ -568,7 +574,7 @@ def _open_oxigraph(path: Path | None, source: Path | None, quiet: bool) -> Oxigr
         db = ox.Store.read_only(str(store_path / "db"))
     except OSError as exc:
         raise KgError(f"cannot open the store at {store_path}: {exc}") from None
-    return OxigraphBackend(db, meta["prefixes"])
+    return OxigraphBackend(db, meta["prefixes"], store_path)
 
 
 def open_store(path: str | os.PathLike | None = None, engine: str = "oxigraph", *,
