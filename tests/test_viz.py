@@ -128,3 +128,32 @@ def test_graph_from_rows_merges_evidence():
     assert G.number_of_edges() == 2
     assert [e["quote"] for e in G.edges["urn:x:a", "urn:x:b", "urn:x:r|"]["evidence"]] == ["q1", "q2"]
     assert G.nodes["literal:2020"]["type"] == "Literal"
+
+
+def test_views_same_through_every_store_engine(ds):
+    from kg.store import open_store
+
+    memory = open_store(engine="memory", dataset=ds)
+    rdf = open_store(engine="rdflib", dataset=fixture_dataset())
+    for view in ("membership", "all"):
+        a, _ = build_view(memory, view)
+        b, _ = build_view(rdf, view)
+        assert (a.number_of_nodes(), a.number_of_edges()) == EXPECTED[view]
+        assert sorted(a.edges(keys=True)) == sorted(b.edges(keys=True))
+
+
+def test_cli_query_name_and_file(tmp_path, capsys):
+    from kg.cli import main
+
+    out = tmp_path / "q.html"
+    # A saved CONSTRUCT export by name: claims live in named graphs, reached through the union default graph.
+    assert main(["viz", "--query", "claims-prov", "--data", str(FIXTURE), "-o", str(out)]) == 0
+    assert re.search(r"wrote .*: [1-9]\d* nodes", capsys.readouterr().err)
+    rq = tmp_path / "members.rq"
+    rq.write_text("SELECT ?source ?target WHERE { GRAPH ?g { ?c org:member ?source ; org:organization ?target } }",
+                  encoding="utf-8")
+    assert main(["viz", "--query", str(rq), "--data", str(FIXTURE), "-o", str(out)]) == 0
+    assert "7 edges" in capsys.readouterr().err
+    rq.write_text("SELECT ?source ?target WHERE {\n  ?source ?p \n}", encoding="utf-8")
+    assert main(["viz", "--query", str(rq), "--data", str(FIXTURE), "-o", str(out)]) == 2
+    assert "line" in capsys.readouterr().err

@@ -146,9 +146,9 @@ def graph_payload(result, info: dict, title: str, lang: str) -> dict:
     in the row, the edge named after the column, so any table of entities has a picture.
     """
     from kg import viz, viz_render
-    from kg.viz_source import _normalise
+    from kg.viz_source import from_store_result
 
-    res = _normalise(result)
+    res = from_store_result(result)
     if res.triples is not None:
         G = viz.graph_from_triples(res.triples, info)
     elif {"source", "target"} <= set(res.variables):

@@ -276,7 +276,7 @@ def load_query_text(query: str) -> str:
 
 def query_graph(source: Any, sparql: str, info: dict[str, dict]) -> nx.MultiDiGraph:
     """Any SELECT with ?source ?target [?relation], or a CONSTRUCT, as a graph."""
-    res: Result = run(source, sparql, prefixes="PREFIX" not in sparql.upper())
+    res: Result = run(source, sparql)
     if res.triples is not None:
         return graph_from_triples(res.triples, info)
     if not {"source", "target"} <= set(res.variables):

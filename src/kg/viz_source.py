@@ -1,9 +1,12 @@
-"""Run SPARQL for the views, stats and charts over whatever holds the data, and hand back plain rows.
+"""The views', stats' and charts' way to the data: SPARQL through kg.store, answers as plain rows.
 
-The views must work over the compiled rdflib Dataset, a pyoxigraph Store, or the project store
-object (`kg.store.open_store()`); each returns its results in its own types. Everything past this
-module sees only `Term`s in dicts, so view code never depends on which engine answered.
-User text is never pasted into a query: callers fetch candidate rows and match names in Python.
+Every query goes through the one store interface (`kg.store.open_store`: pyoxigraph on disk by
+default, the rdflib engine, or the in-memory fake), which binds the project prefixes, refuses
+updates and reports syntax errors with their line. What callers hand in is made into such a
+store by `as_store`: a store itself, an rdflib Dataset/Graph (the rdflib engine over it), or a
+bare pyoxigraph Store (kg.store's oxigraph backend over it, e.g. a read-only benchmark store).
+Past this module rows are dicts of `Term`s, so view code never depends on which engine answered.
+User text is never pasted into a query: callers pass bindings, or fetch rows and match in Python.
 """
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from kg.errors import KgError
-from kg.namespaces import sparql_prefixes
 
 
 @dataclass(frozen=True)
@@ -33,117 +35,57 @@ class Term:
 
 
 def to_term(value: Any) -> Term | None:
-    """Convert an rdflib or pyoxigraph term (or a plain str) into a Term."""
+    """A Term for an rdflib or pyoxigraph term (kg.store.term_parts reads both)."""
+    from kg.store import XSD_STRING, term_parts
+
     if value is None or isinstance(value, Term):
         return value
-    mod = type(value).__module__
-    name = type(value).__name__
-    if mod.startswith("rdflib"):
-        from rdflib import BNode, Literal, URIRef
-
-        if isinstance(value, URIRef):
-            return Term("iri", str(value))
-        if isinstance(value, BNode):
-            return Term("bnode", str(value))
-        if isinstance(value, Literal):
-            return Term("literal", str(value), value.language,
-                        str(value.datatype) if value.datatype else None)
-    if mod.startswith("pyoxigraph"):
-        if name == "NamedNode":
-            return Term("iri", value.value)
-        if name == "BlankNode":
-            return Term("bnode", value.value)
-        if name == "Literal":
-            return Term("literal", value.value, value.language,
-                        value.datatype.value if value.datatype else None)
-        if name == "DefaultGraph":
-            return None
-    if isinstance(value, str):
-        # Plain strings from a store wrapper: treat absolute IRIs as IRIs.
-        return Term("iri", value) if value.startswith(("http://", "https://", "urn:")) else Term("literal", value)
-    return Term("literal", str(value))
+    parts = term_parts(value)
+    kind, text, datatype, lang = parts
+    if kind == "uri":
+        return Term("iri", text)
+    if kind == "bnode":
+        return Term("bnode", text)
+    return Term("literal", text, lang, None if datatype == XSD_STRING else datatype)
 
 
 @dataclass
 class Result:
-    """SELECT rows (variables + dicts) or CONSTRUCT triples, engine-neutral."""
+    """SELECT rows (variables + dicts, unbound variables left out) or CONSTRUCT triples."""
 
     variables: list[str]
     rows: list[dict[str, Term]]
     triples: list[tuple[Term, Term, Term]] | None = None
 
 
-def _normalise(res: Any) -> Result:
-    # rdflib Result
-    if hasattr(res, "type") and getattr(res, "type", None) in ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK"):
-        if res.type == "SELECT":
-            variables = [str(v) for v in res.vars]
-            rows = []
-            for r in res:
-                d = r.asdict()
-                rows.append({k: to_term(v) for k, v in d.items() if v is not None})
-            return Result(variables, rows)
-        if res.type in ("CONSTRUCT", "DESCRIBE"):
-            return Result([], [], [tuple(to_term(x) for x in t) for t in res.graph])
+def from_store_result(res) -> Result:
+    """A kg.store.Result as rows of Terms (ASK answers cannot be drawn)."""
+    if res.kind == "construct":
+        return Result([], [], [tuple(to_term(x) for x in t) for t in res.triples])
+    if res.kind == "ask":
         raise KgError("ASK queries cannot be drawn; use SELECT ?source ?target or CONSTRUCT")
-    # pyoxigraph QuerySolutions / QueryTriples
-    cls = type(res).__name__
-    if cls == "QuerySolutions":
-        variables = [v.value for v in res.variables]
-        rows = []
-        for sol in res:
-            d = {}
-            for v in variables:
-                t = sol[v]
-                if t is not None:
-                    d[v] = to_term(t)
-            rows.append(d)
-        return Result(variables, rows)
-    if cls == "QueryTriples":
-        return Result([], [], [(to_term(t.subject), to_term(t.predicate), to_term(t.object)) for t in res])
-    if isinstance(res, Result):
-        return res
-    # kg.store's Result: kind select/construct/ask, columns, rows as tuples of engine terms.
-    if hasattr(res, "kind") and hasattr(res, "columns"):
-        if res.kind == "construct":
-            return Result([], [], [tuple(to_term(x) for x in t) for t in res.triples])
-        if res.kind == "ask":
-            raise KgError("ASK queries cannot be drawn; use SELECT ?source ?target or CONSTRUCT")
-        cols = [str(c) for c in res.columns]
-        return Result(cols, [{c: to_term(v) for c, v in zip(cols, row) if v is not None} for row in res.rows])
-    # A wrapper's own shape: an object with variables + rows, or a plain list of dicts.
-    if hasattr(res, "variables") and hasattr(res, "rows"):
-        variables = [str(v).lstrip("?") for v in res.variables]
-        return Result(variables, [{str(k).lstrip("?"): to_term(v) for k, v in dict(r).items() if v is not None}
-                                  for r in res.rows])
-    if isinstance(res, (list, tuple)):
-        rows = [{str(k).lstrip("?"): to_term(v) for k, v in dict(r).items() if v is not None} for r in res]
-        variables = list(dict.fromkeys(k for r in rows for k in r))
-        return Result(variables, rows)
-    raise KgError(f"cannot read query results of type {cls}")
+    cols = list(res.columns)
+    return Result(cols, [{c: to_term(v) for c, v in zip(cols, row) if v is not None} for row in res.rows])
 
 
-def run(source: Any, sparql: str, *, prefixes: bool = True) -> Result:
-    """Run `sparql` over `source` (rdflib Dataset/Graph, pyoxigraph Store, or a store with .query)."""
-    text = (sparql_prefixes() + sparql) if prefixes else sparql
-    try:
-        if hasattr(source, "query"):
-            try:
-                res = source.query(text)
-            except TypeError:
-                res = source.query(text, {})
-        else:
-            raise KgError(f"cannot query a {type(source).__name__}")
-    except KgError:
-        raise
-    except SyntaxError as exc:
-        raise KgError(f"SPARQL syntax error: {exc}") from exc
-    except Exception as exc:  # engines raise their own types for syntax errors
-        if type(exc).__name__ in ("ParseException", "QueryEvaluationError") or "Syntax" in type(exc).__name__ \
-                or "parse" in str(exc).lower():
-            raise KgError(f"SPARQL error: {exc}") from exc
-        raise
-    return _normalise(res)
+def as_store(source: Any):
+    """A kg.store backend over `source` (see the module docstring for what is accepted)."""
+    from kg.namespaces import PREFIXES
+    from kg.store import OxigraphBackend, open_store
+
+    if hasattr(source, "query") and hasattr(source, "prefixes"):
+        return source
+    module = type(source).__module__
+    if module.startswith("rdflib"):
+        return open_store(engine="rdflib", dataset=source)
+    if module.startswith("pyoxigraph") and type(source).__name__ == "Store":
+        return OxigraphBackend(source, dict(PREFIXES))
+    raise KgError(f"cannot query a {type(source).__name__}")
+
+
+def run(source: Any, sparql: str, bindings: dict | None = None) -> Result:
+    """Run `sparql` (project prefixes predeclared; `bindings` as kg.store Iri/Lit terms) over `source`."""
+    return from_store_result(as_store(source).query(sparql, bindings))
 
 
 def load_files(paths: Iterable[str | Path]):
@@ -166,16 +108,9 @@ def load_files(paths: Iterable[str | Path]):
     return ds
 
 
-def default_source():
-    """The project's data: the on-disk store if `kg.store` exists, else a fresh compile."""
-    try:
-        from kg.store import open_store  # type: ignore[import-not-found]
-    except ImportError:
-        open_store = None
-    if open_store is not None:
-        return open_store()
-    try:
-        from kg.build import compile_dataset  # type: ignore[import-not-found]
-    except ImportError as exc:
-        raise KgError("no data: neither kg.store nor kg.build is available; pass --data FILE") from exc
-    return compile_dataset()
+def open_source(data: Iterable[str | Path] = ()):
+    """The store behind `kg viz/stats/chart`: `--data` files in the in-memory store, else the project store."""
+    from kg.store import open_store
+
+    data = list(data)
+    return open_store(engine="memory", dataset=load_files(data)) if data else open_store()

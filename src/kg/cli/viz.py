@@ -14,9 +14,9 @@ _data_option = click.option(
 
 
 def _source(data: tuple[str, ...]):
-    from kg.viz_source import default_source, load_files
+    from kg.viz_source import open_source
 
-    return load_files(data) if data else default_source()
+    return open_source(data)
 
 
 @click.command()
