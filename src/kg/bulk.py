@@ -4,10 +4,19 @@
     store = open_store("out/5M/store", source="out/5M/kg.nq")   # reuses it, no rebuild
 
 kg.store builds its store from the checkout; a multi-million-quad file wants the bulk loader
-(pyoxigraph `Store.bulk_load(path=…)`: sorted runs written straight to RocksDB SST files, no
-transaction log) and a hash that is computed while streaming instead of reading the whole file
-into memory. The folder layout (`db/` + `kg-store.json` with the same digest `kg.store.source_hash`
-computes) is the one kg.store expects, so `open_store(path, source=file)` opens it as is.
+(pyoxigraph `Store.bulk_load`: sorted runs written straight to RocksDB SST files, no transaction
+log) and a hash that is computed while streaming instead of reading the whole file into memory.
+The folder layout (`db/` + `kg-store.json` with the same digest `kg.store.source_hash` computes)
+is the one kg.store expects, so `open_store(path, source=file)` opens it as is.
+
+Memory. One `bulk_load` call of a whole file holds ~1M parsed quads while the previous million
+is being written: 2.1 GB at 5M quads, growing with the batch the loader buffers. N-Quads is one
+quad per line, so `load_nquads` cuts the file at line ends into slices of SLICE_BYTES and runs
+LOADERS `bulk_load` calls on them at once (the call releases the GIL): the peak is those slices'
+alone, whatever the file size, and both cores stay busy. Blank-node labels are scoped to one
+`bulk_load` call (pyoxigraph renames them per call), so every line that mentions `_:` is set
+aside and loaded in one last call, which keeps `_:o0` one node across the whole file. TriG
+(prefixes, multi-line blocks) is loaded whole.
 
 `run_checks_on_store` runs queries/checks/*-violation.rq on the on-disk store: the SPARQL form of
 the rules, which scales where pyshacl (in-memory rdflib) does not.
@@ -19,25 +28,65 @@ import json
 import os
 import shutil
 import time
+from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from kg.errors import KgError
 
 CHUNK = 1 << 20
+# 64 MiB is ~320k quads of the synthetic graph; two such loads in flight peaked at ~1 GB
+# (bench/RESULTS.md), against 2.1 GB for one call over the 5M file.
+SLICE_BYTES = 64 << 20
+LOADERS = 2
+
+
+def source_hasher(path: Path):
+    """sha256 primed the way kg.store.content_hash([path]) starts; feed the bytes, then b"\\0"."""
+    from kg.store import STORE_FORMAT
+
+    h = hashlib.sha256(f"kg-store-{STORE_FORMAT}".encode())
+    h.update(Path(path).name.encode() + b"\0")
+    return h
 
 
 def stream_source_hash(path: str | os.PathLike) -> str:
     """Same value as kg.store.source_hash(file) (= content_hash([file])), without loading the file."""
-    from kg.store import STORE_FORMAT
-
-    path = Path(path)
-    h = hashlib.sha256(f"kg-store-{STORE_FORMAT}".encode())
-    h.update(path.name.encode() + b"\0")
+    h = source_hasher(Path(path))
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             h.update(chunk)
     h.update(b"\0")
     return h.hexdigest()
+
+
+def file_stamp(path: Path) -> dict:
+    """What says a data file is unchanged without reading it: absolute path, size, mtime (ns)."""
+    st = path.stat()
+    return {"path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def cached_source_hash(path: Path, meta: dict | None, stamp: dict | None = None) -> str:
+    """The file's digest: the one recorded in a store's metadata when the file's stamp (taken
+    before, if given) still matches, since opening a 5M store must not reread 1 GB; else streamed."""
+    if meta and meta.get("hash") and meta.get("source_stamp") == (stamp or file_stamp(path)):
+        return meta["hash"]
+    return stream_source_hash(path)
+
+
+def remember_stamp(store_dir: Path, meta: dict, stamp: dict) -> None:
+    """Record `stamp` in a store whose digest was just verified by reading the file (a store built
+    before stamps were recorded, or a file touched but unchanged), so the next open skips the
+    hash. Best effort: where the folder is not writable the next open simply hashes again."""
+    from kg.io import atomic_write_text
+    from kg.store import META_FILE
+
+    try:
+        atomic_write_text(Path(store_dir) / META_FILE, json.dumps({**meta, "source_stamp": stamp}, indent=1))
+    except OSError:
+        pass
 
 
 def _format(path: Path):
@@ -49,6 +98,116 @@ def _format(path: Path):
     return fmt
 
 
+# ================================================================================ N-Quads slices
+@dataclass
+class Slice:
+    """Whole lines of the file. `first_line`: file line of its first line; `moved`: file lines
+    taken out of it (blank-node lines), ascending; `lines`: for the blank-node slice, the file
+    line of each of its lines."""
+
+    data: bytes
+    first_line: int = 1
+    moved: list[int] = field(default_factory=list)
+    lines: list[int] | None = None
+
+    def file_line(self, n: int) -> int:
+        """The file line of line `n` (1-based) of this slice, for error messages."""
+        if self.lines is not None:
+            return self.lines[min(n, len(self.lines)) - 1]
+        line = self.first_line + n - 1
+        for m in self.moved:
+            line += m <= line
+        return line
+
+
+def _set_aside_blank_nodes(data: bytes, first_line: int, out: list[bytes], out_lines: list[int]) -> Slice:
+    """`data` without the lines that contain `_:` (appended to out / out_lines)."""
+    kept, moved, start, line, counted = [], [], 0, first_line, 0
+    i = data.find(b"_:")
+    while i >= 0:
+        begin = data.rfind(b"\n", 0, i) + 1
+        end = data.find(b"\n", i)
+        end = len(data) if end < 0 else end + 1
+        line += data.count(b"\n", counted, begin)
+        counted = begin
+        kept.append(data[start:begin])
+        out.append(data[begin:end])
+        out_lines.append(line)
+        moved.append(line)
+        start = i = end
+        i = data.find(b"_:", end)
+    kept.append(data[start:])
+    return Slice(b"".join(kept), first_line, moved)
+
+
+def nquads_slices(path: Path, slice_bytes: int = SLICE_BYTES, hasher=None) -> Iterator[Slice]:
+    """Cut an N-Quads file at line ends into slices of about `slice_bytes`; the lines with blank
+    nodes come last, as one slice. `hasher` (if given) is fed every byte of the file in order."""
+    blank, blank_lines, line = [], [], 1
+    with open(path, "rb") as fh:
+        while data := fh.read(slice_bytes):
+            if not data.endswith(b"\n"):
+                data += fh.readline()
+            if hasher is not None:
+                hasher.update(data)
+            if b"_:" in data:
+                piece = _set_aside_blank_nodes(data, line, blank, blank_lines)
+            else:
+                piece = Slice(data, line)
+            line += data.count(b"\n")
+            del data
+            if piece.data:
+                yield piece
+    if blank:
+        yield Slice(b"".join(blank), lines=blank_lines)
+
+
+def load_nquads(db, path: Path, *, slice_bytes: int = SLICE_BYTES, loaders: int = LOADERS, hasher=None) -> None:
+    """Bulk-load an N-Quads file into `db` slice by slice, `loaders` slices at a time."""
+    import pyoxigraph as ox
+
+    def load(piece: Slice) -> None:
+        try:
+            db.bulk_load(input=piece.data, format=ox.RdfFormat.N_QUADS)
+        except SyntaxError as exc:
+            msg = str(exc.args[0] if exc.args else exc).split(": ", 1)[-1]
+            raise KgError(f"N-Quads syntax error: {msg}", file=str(path),
+                          line=piece.file_line(exc.lineno) if exc.lineno else None) from None
+
+    with ThreadPoolExecutor(max_workers=loaders, thread_name_prefix="bulk-load") as pool:
+        running: set = set()
+        try:
+            for piece in nquads_slices(path, slice_bytes, hasher):
+                while len(running) >= loaders:
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        f.result()
+                running.add(pool.submit(load, piece))
+                del piece  # the worker holds the only reference: freed as soon as it is loaded
+            for f in running:
+                f.result()
+        finally:
+            for f in running:
+                f.cancel()
+
+
+def load_file(db, path: Path, hasher=None) -> None:
+    """Bulk-load an N-Quads (sliced, bounded memory) or TriG (whole) file into `db`."""
+    import pyoxigraph as ox
+
+    fmt = _format(path)
+    if fmt == ox.RdfFormat.N_QUADS:
+        return load_nquads(db, path, hasher=hasher)
+    try:
+        db.bulk_load(path=str(path), format=fmt)
+    except SyntaxError as exc:
+        raise KgError(f"TriG syntax error: {exc}", file=str(path), line=exc.lineno) from None
+    if hasher is not None:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                hasher.update(chunk)
+
+
 def bulk_load_file(path: str | os.PathLike, store_dir: str | os.PathLike, *, optimize: bool = False,
                    hash_file: bool = True) -> dict:
     """Load `path` into a fresh store at `store_dir` (built aside, swapped in atomically).
@@ -56,7 +215,8 @@ def bulk_load_file(path: str | os.PathLike, store_dir: str | os.PathLike, *, opt
     optimize: also compact RocksDB afterwards (slower load, slightly faster first queries).
     hash_file: write the content digest so kg.store.open_store(store_dir, source=path) reuses
         the store; skip it only for throughput measurements.
-    Returns {"quads", "seconds", "quads_per_second", "load_seconds", "hash_seconds"}.
+    Returns {"quads", "seconds", "quads_per_second", "load_seconds"}; the digest is computed
+    while the file is read for loading, so it costs no second pass.
     """
     import pyoxigraph as ox
     from kg.io import atomic_write_text, replace_dir, staging_dir_for
@@ -66,29 +226,35 @@ def bulk_load_file(path: str | os.PathLike, store_dir: str | os.PathLike, *, opt
     path, store_dir = Path(path), Path(store_dir)
     if not path.is_file():
         raise KgError(f"no such file: {path}")
-    fmt = _format(path)
+    _format(path)
     t0 = time.perf_counter()
     staging = staging_dir_for(store_dir)
     try:
+        stamp = file_stamp(path)
+        hasher = source_hasher(path) if hash_file else None
         db = ox.Store(str(staging / "db"))
-        db.bulk_load(path=str(path), format=fmt)
+        load_file(db, path, hasher)
         if optimize:
             db.optimize()
         db.flush()
         quads = len(db)
         del db  # release RocksDB's lock before the folder moves
-        t1 = time.perf_counter()
-        digest = stream_source_hash(path) if hash_file else None
-        t2 = time.perf_counter()
-        meta = {"format": STORE_FORMAT, "hash": digest, "prefixes": dict(PREFIXES), "source": str(path)}
+        digest = None
+        if hasher is not None:
+            hasher.update(b"\0")
+            digest = hasher.hexdigest()
+        if file_stamp(path) != stamp:
+            raise KgError(f"{path} changed while it was being loaded; load it again")
+        meta = {"format": STORE_FORMAT, "hash": digest, "prefixes": dict(PREFIXES), "source": str(path),
+                "source_stamp": stamp if digest else None}
         atomic_write_text(staging / META_FILE, json.dumps(meta, indent=1))
         replace_dir(staging, store_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     total = time.perf_counter() - t0
-    return {"quads": quads, "seconds": round(total, 3), "load_seconds": round(t1 - t0, 3),
-            "hash_seconds": round(t2 - t1, 3), "quads_per_second": round(quads / max(total, 1e-9))}
+    return {"quads": quads, "seconds": round(total, 3), "load_seconds": round(total, 3),
+            "quads_per_second": round(quads / max(total, 1e-9))}
 
 
 def open_read_only(store_dir: str | os.PathLike):

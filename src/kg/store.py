@@ -463,7 +463,9 @@ def source_hash(source: Path | None) -> str:
     from kg import paths
 
     if source is not None and source.is_file():
-        return content_hash([source])
+        from kg.bulk import stream_source_hash  # = content_hash([source]), read in chunks
+
+        return stream_source_hash(source)
     root = source or paths.repo_root()
     return content_hash(input_files(root), root)
 
@@ -472,15 +474,6 @@ def _prefixes() -> dict[str, str]:
     from kg.namespaces import PREFIXES
 
     return dict(PREFIXES)
-
-
-def _rdf_format_for(path: Path):
-    import pyoxigraph as ox
-
-    return {
-        ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG, ".ttl": ox.RdfFormat.TURTLE,
-        ".nt": ox.RdfFormat.N_TRIPLES,
-    }.get(path.suffix.lower(), ox.RdfFormat.N_QUADS)
 
 
 def compiled_dataset(source: Path | None = None):
@@ -517,8 +510,12 @@ def _read_meta(store_path: Path) -> dict | None:
         return None
 
 
-def build_store(store_path: Path, source: Path | None, digest: str) -> None:
-    """(Re)build the on-disk store in a staging folder and swap it in atomically."""
+def build_store(store_path: Path, source: Path | None, digest: str, stamp: dict | None = None) -> None:
+    """(Re)build the on-disk store in a staging folder and swap it in atomically.
+
+    stamp: kg.bulk.file_stamp of a source file, taken before `digest` was computed; recorded so
+    the next open can trust the digest without rereading the file while the stamp still matches.
+    """
     import pyoxigraph as ox
     from kg.io import atomic_write_text, replace_dir, staging_dir_for
 
@@ -526,7 +523,9 @@ def build_store(store_path: Path, source: Path | None, digest: str) -> None:
     try:
         db = ox.Store(str(staging / "db"))
         if source is not None and source.is_file() and source.suffix.lower() in (".nq", ".trig"):
-            db.bulk_load(path=str(source), format=_rdf_format_for(Path(source)))
+            from kg.bulk import load_file
+
+            load_file(db, Path(source))  # N-Quads in slices: bounded memory at any size
         else:
             data = compiled_dataset(source).serialize(format="nquads", encoding="utf-8")
             db.bulk_load(data, format=ox.RdfFormat.N_QUADS)
@@ -534,7 +533,7 @@ def build_store(store_path: Path, source: Path | None, digest: str) -> None:
         db.optimize()
         del db  # release RocksDB's lock before the folder moves
         meta = {"format": STORE_FORMAT, "hash": digest, "prefixes": _prefixes(),
-                "source": str(source) if source else None}
+                "source": str(source) if source else None, "source_stamp": stamp}
         atomic_write_text(staging / META_FILE, json.dumps(meta, indent=1))
         # The label index for describe/find_entities: milliseconds at the checkout's size, and
         # built before the swap so a new store never comes without its index.
@@ -556,8 +555,15 @@ def _open_oxigraph(path: Path | None, source: Path | None, quiet: bool) -> Oxigr
     from kg import paths
 
     store_path = Path(path) if path else paths.store_dir()
-    digest = source_hash(source)
     meta = _read_meta(store_path)
+    stamp = None
+    if source is not None and source.is_file():
+        from kg.bulk import cached_source_hash, file_stamp, remember_stamp
+
+        stamp = file_stamp(source)
+        digest = cached_source_hash(source, meta, stamp)
+    else:
+        digest = source_hash(source)
     if not meta or meta.get("hash") != digest or not (store_path / "db").is_dir():
         store_path.parent.mkdir(parents=True, exist_ok=True)
         lock = store_path.parent / f".{store_path.name}.lock"
@@ -568,8 +574,10 @@ def _open_oxigraph(path: Path | None, source: Path | None, quiet: bool) -> Oxigr
                 if not quiet:
                     why = "store out of date (inputs changed)" if meta else "no store yet"
                     print(f"{why}: rebuilding…", file=sys.stderr, flush=True)
-                build_store(store_path, source, digest)
+                build_store(store_path, source, digest, stamp)
                 meta = _read_meta(store_path)
+    if stamp and meta.get("source_stamp") != stamp:
+        remember_stamp(store_path, meta, stamp)  # hash verified by reading: trust it next time
     try:
         db = ox.Store.read_only(str(store_path / "db"))
     except OSError as exc:
