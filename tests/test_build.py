@@ -133,7 +133,7 @@ def test_cli_validate_exit_codes(repo, capsys):
     capsys.readouterr()
     assert main(["validate"]) == 1
     out = capsys.readouterr().out
-    assert "shape:Entity-label-en" in out and "e:acme-motors" in out
+    assert "entity-label" in out and "e:acme-motors" in out and "rdfs:label @en (has 2)" in out
 
 
 def test_no_validate_writes_even_when_invalid(repo, tmp_path):

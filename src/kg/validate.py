@@ -2,7 +2,9 @@
 
 Two layers, like OBO/ROBOT's `report`: pyshacl checks the shape of each node over the union
 graph; `queries/checks/*-violation.rq` (SELECT) catch what shapes cannot see well — named-graph
-placement, duplicate names across the registry, undeclared terms. Each check must return no rows.
+placement, duplicate names across the registry, undeclared terms — and the rules whose SHACL form
+pyshacl evaluates node by node (entity labels and types, an observation's exact figure or range,
+dated and numbered statements; see the header of ontology/shapes.ttl). Each check must return no rows.
 
 A check file starts with a header:
     # title: duplicate-label
@@ -82,12 +84,6 @@ def compact(term) -> str:
 
 # ---------------------------------------------------------------- SHACL
 
-def _union(ds: Dataset) -> Graph:
-    g = Graph()
-    g.addN((s, p, o, g) for s, p, o, _ in ds.quads((None, None, None, None)))
-    return g
-
-
 def _texts(graph: Graph, node, pred) -> list[str]:
     vals = list(graph.objects(node, pred))
     # English first, then Chinese, so the message reads "en / zh" consistently.
@@ -115,17 +111,23 @@ def _shape_rule(shapes: Graph, shape) -> tuple[str, str]:
 def run_shacl(ds: Dataset, shapes_path: Path) -> tuple[list[Violation], float]:
     import pyshacl  # imported here: it is slow to import and not every command needs it
 
+    t0 = time.perf_counter()
     try:
         shapes = Graph().parse(shapes_path, format="turtle")
     except Exception as exc:
         from kg.build import syntax_error_line, syntax_error_message
         raise KgError(syntax_error_message(exc), file=str(shapes_path), line=syntax_error_line(exc)) from exc
-    data = _union(ds)
-    t0 = time.perf_counter()
-    # inference none: the ontology is already in the data graph and SHACL follows rdfs:subClassOf
-    # there; advanced: shapes.ttl uses SPARQL-based targets for "every e: entity".
-    _conforms, results, _text = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+    # pyshacl validates a Dataset over the union of its graphs (it sets default_union for the run),
+    # so the quads need no copy into one Graph. inference none: the ontology is already in the data
+    # graph and SHACL follows rdfs:subClassOf there. advanced off: shapes.ttl has no SPARQL targets,
+    # and advanced mode would make pyshacl copy the whole data graph first. With neither, pyshacl
+    # works in place; it only reads the data (no rules).
+    union_before = ds.default_union
+    try:
+        _conforms, results, _text = pyshacl.validate(
+            ds, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True)
+    finally:
+        ds.default_union = union_before
     elapsed = time.perf_counter() - t0
     out = []
     for r in results.subjects(RDF.type, SH.ValidationResult):
