@@ -11,7 +11,7 @@ import pytest
 from kg.errors import KgError
 from kg.viz import VIEWS, build_view, graph_from_rows, query_graph, entity_info
 from kg.viz_layout import layout
-from kg.viz_render import aggregate, payload, render_html, script_json
+from kg.viz_render import aggregate, page_data, payload, render_html, script_json
 from kg.viz_source import Term
 from viz_helpers import FIXTURE, fixture_dataset, synthetic_graph
 
@@ -96,7 +96,29 @@ def test_page_is_self_contained_and_escaped(ds):
     # No tag may fetch anything: no src/href attributes at all, and a CSP that forbids loads.
     assert not re.search(r"<(script|link|img|iframe)[^>]*\s(src|href)\s*=", html, re.I)
     assert "default-src 'none'" in html
-    assert html.count("<script") == 3  # data, vis-network, ours
+    assert html.count("<script") == 4  # data, vis-network (inert until run by ours), overview, ours
+    assert '<script type="text/x-vis-network" id="kg-vis-src">/**' in html
+
+
+def test_page_data_is_the_payload_in_columns(ds):
+    G, meta = build_view(ds, "all")
+    data = payload(G, meta)
+    page = page_data(data)
+    assert page["types"] == data["types"] and page["relations"] == data["relations"]
+    for i, n in enumerate(data["nodes"]):
+        assert page["types"][page["nodes"]["t"][i]]["id"] == n["t"]
+        assert (page["nodes"]["zh"][i], page["nodes"]["en"][i], page["nodes"]["iri"][i]) == (n["zh"], n["en"], n["iri"])
+        assert dict(page["nodes"]["alt"]).get(i, []) == n.get("alt", [])
+        assert (i in page["nodes"]["f"]) == bool(n.get("f"))
+    for i, e in enumerate(data["edges"]):
+        assert (page["edges"]["f"][i], page["edges"]["t"][i]) == (e["f"], e["t"])
+        assert page["relations"][page["edges"]["r"][i]]["id"] == e["r"]
+        assert [[q, page["files"][f], c] for q, f, c in page["edges"]["ev"][i]] == e["ev"]
+        assert dict(page["edges"]["k"]).get(i) == e.get("k")
+    big = payload(synthetic_graph(400), {"title": "t"})
+    cols = page_data(big)["nodes"]
+    assert cols["x"][5] == round(big["nodes"][5]["x"]) and cols["y"][5] == round(big["nodes"][5]["y"])
+    assert len(script_json(page_data(big))) < 0.7 * len(script_json(big))
 
 
 def test_layout_fast_and_complete():

@@ -202,6 +202,36 @@ def script_json(data) -> str:
     return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group(0)], text)
 
 
+def page_data(data: dict) -> dict:
+    """The payload in the page's compact form: one array per field, types/relations/files by index.
+
+    Why: the time before a page's first script runs grows with the page's size (~0.1 s per MB
+    on this machine), and the object form repeats every key and relation IRI per item. The page
+    rebuilds the object form (kgView.data) in a few milliseconds. `payload` keeps the object
+    form for kg serve. Node ids are their index in the payload, so they are implicit here.
+    """
+    types, rels, nodes, edges = data["types"], data["relations"], data["nodes"], data["edges"]
+    if any(n["id"] != i for i, n in enumerate(nodes)):
+        raise ValueError("payload node ids must be their index")
+    type_ix = {t["id"]: i for i, t in enumerate(types)}
+    rel_ix = {r["id"]: i for i, r in enumerate(rels)}
+    files: dict[str, int] = {}
+    cols = {"iri": [n["iri"] for n in nodes], "t": [type_ix[n["t"]] for n in nodes],
+            "zh": [n["zh"] for n in nodes], "en": [n["en"] for n in nodes],
+            "d": [n["d"] for n in nodes], "s": [n["s"] for n in nodes],
+            "alt": [[i, n["alt"]] for i, n in enumerate(nodes) if n.get("alt")],
+            "f": [i for i, n in enumerate(nodes) if n.get("f")]}
+    if nodes and "x" in nodes[0]:
+        # Whole pixels: the layout spaces nodes 40 px apart, a tenth of a pixel is invisible.
+        cols["x"] = [round(n["x"]) for n in nodes]
+        cols["y"] = [round(n["y"]) for n in nodes]
+    ecols = {"f": [e["f"] for e in edges], "t": [e["t"] for e in edges], "r": [rel_ix[e["r"]] for e in edges],
+             "ev": [[[q, files.setdefault(f, len(files)), c] for q, f, c in e["ev"]] for e in edges],
+             "k": [[i, e["k"]] for i, e in enumerate(edges) if e.get("k")]}
+    return {"meta": data["meta"], "types": types, "relations": rels, "files": list(files),
+            "nodes": cols, "edges": ecols}
+
+
 def _asset(name: str) -> str:
     return resources.files("kg").joinpath("assets", name).read_text(encoding="utf-8")
 
@@ -211,18 +241,27 @@ def _vis_js() -> str:
     return re.sub(r"//# sourceMappingURL=\S+\s*$", "", _asset("vis-network.min.js"))
 
 
+_PLACEHOLDERS = re.compile(r"\{\{(TITLE|LANG|CSS|VIS_JS|OVERVIEW_JS|APP_JS|DATA)\}\}")
+
+
 def render_html(data: dict) -> str:
+    """The page. vis-network is inlined as an inert script (type text/x-vis-network) that the page
+    runs only when it first needs vis: compiling it costs ~0.3 s, and big graphs first draw without it."""
     template = resources.files("kg").joinpath("templates", "view.html").read_text(encoding="utf-8")
+    vis_js = _vis_js()
+    if re.search(r"</script", vis_js, re.I):
+        raise ValueError("vis-network.min.js contains '</script': it cannot be inlined")
     parts = {
         "TITLE": escape(data["meta"]["title"]),
         "LANG": "en" if data["meta"]["lang"] == "en" else "zh",
         "CSS": _asset("view.css"),
-        "VIS_JS": _vis_js(),
+        "VIS_JS": vis_js,
+        "OVERVIEW_JS": _asset("view_overview.js"),
         "APP_JS": _asset("view.js"),
-        "DATA": script_json(data),
+        "DATA": script_json(page_data(data)),
     }
     # One pass, so a placeholder-looking string inside the data is never substituted again.
-    return re.sub(r"\{\{(TITLE|LANG|CSS|VIS_JS|APP_JS|DATA)\}\}", lambda m: parts[m.group(1)], template)
+    return _PLACEHOLDERS.sub(lambda m: parts[m.group(1)], template)
 
 
 def write_view(G: nx.MultiDiGraph, meta: dict, path, *, lang: str = "zh", size_by: str = "degree") -> dict:
