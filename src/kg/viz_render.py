@@ -1,10 +1,12 @@
-"""networkx graph -> one self-contained HTML page drawn by vis-network.
+"""networkx graph -> one self-contained HTML page drawn by vis-network and our overview renderer.
 
 Why not pyvis: its templates load vis-network and Bootstrap from public CDNs whatever
 `cdn_resources` says (offline the page is blank), its add_node/add_edge scan every existing
 node/edge (quadratic: minutes at 20k), and it puts titles into HTML strings. We build the node
 and edge lists in one pass, inline the vendored vis-network standalone build and our own JS/CSS,
-and embed the data as escaped JSON that the page reads with JSON.parse.
+and embed the data as escaped JSON (in columns, see page_data) that the page reads with JSON.parse.
+Above PHYSICS_MAX nodes the page gets positions from Python and first draws them with its own
+canvas overview; vis-network draws only the part in view once it is small (assets/view.js).
 """
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ from kg.viz_layout import layout
 
 MAX_NODES = 20_000      # above this the graph is aggregated (rule stated on the page)
 PHYSICS_MAX = 300       # up to this many nodes the browser's physics lays the graph out
-BIG_INTERACTION = 3_000  # above this, hover highlighting uses selection instead of recolouring
 
 # Node families: one shape and one base colour each; classes in a family get shades of it.
 _FAMILIES = [
@@ -180,7 +181,7 @@ def payload(G: nx.MultiDiGraph, meta: dict, *, lang: str = "zh", size_by: str = 
     focus = meta.get("focus")
     return {
         "meta": {"title": meta.get("title", ""), "view": meta.get("view", ""), "lang": lang, "sizeBy": size_by,
-                 "physics": not big, "big": G.number_of_nodes() > BIG_INTERACTION, "note": rule,
+                 "physics": not big, "note": rule,
                  "focus": ids.get(focus) if focus is not None else None,
                  "nodeCount": len(nodes), "edgeCount": len(edges)},
         "types": sorted(types.values(), key=lambda t: -t["count"]),
