@@ -85,12 +85,15 @@
     function toDOM(x, y) { return { x: (x - view.x) * view.scale + W / 2, y: (y - view.y) * view.scale + H / 2 }; }
     function toCanvas(px, py) { return { x: (px - W / 2) / view.scale + view.x, y: (py - H / 2) / view.scale + view.y }; }
     function rectAround(v, margin) {  // the canvas area shown at view v, grown by margin viewports per side
-      var w = W / v.scale * (0.5 + margin), h = H / v.scale * (0.5 + margin);
+      // The box's size now, not at the last frame: vis may have been drawing (and the window resized).
+      var bw = host.clientWidth || W, bh = host.clientHeight || H;
+      var w = bw / v.scale * (0.5 + margin), h = bh / v.scale * (0.5 + margin);
       return { x0: v.x - w, y0: v.y - h, x1: v.x + w, y1: v.y + h };
     }
 
     function drawNow() {
       queued = false;
+      if (!shown) return;
       if (canvas.width !== Math.round(host.clientWidth * dpr) || canvas.height !== Math.round(host.clientHeight * dpr)) resize();
       var s = view.scale, ox = W / 2 - view.x * s, oy = H / 2 - view.y * s;
       var vr = rectAround(view, 0), hl = g.highlight();
@@ -162,8 +165,9 @@
       }
       drawn = { nodes: nn, edges: ne, labels: nl, frames: drawn.frames + 1 };
     }
-    function draw() {
-      if (!queued) { queued = true; requestAnimationFrame(drawNow); }
+    var shown = true;
+    function draw() {  // at the next frame; nothing while vis-network draws instead
+      if (!queued && shown) { queued = true; requestAnimationFrame(drawNow); }
     }
 
     function fit() {
@@ -275,7 +279,7 @@
       nodeAt: nodeAt,
       edgeAt: edgeAt,
       drawn: function () { return drawn; },
-      show: function (on) { canvas.style.visibility = on ? "visible" : "hidden"; if (on) draw(); }
+      show: function (on) { shown = on; canvas.style.visibility = on ? "visible" : "hidden"; if (on) draw(); }
     };
   }
   window.KgOverview = { create: Overview, segmentInRect: segmentInRect };
