@@ -191,13 +191,13 @@ def load_nquads(db, path: Path, *, slice_bytes: int = SLICE_BYTES, loaders: int 
                 f.cancel()
 
 
-def load_file(db, path: Path, hasher=None) -> None:
+def load_file(db, path: Path, hasher=None, **slicing) -> None:
     """Bulk-load an N-Quads (sliced, bounded memory) or TriG (whole) file into `db`."""
     import pyoxigraph as ox
 
     fmt = _format(path)
     if fmt == ox.RdfFormat.N_QUADS:
-        return load_nquads(db, path, hasher=hasher)
+        return load_nquads(db, path, hasher=hasher, **slicing)
     try:
         db.bulk_load(path=str(path), format=fmt)
     except SyntaxError as exc:
@@ -209,12 +209,13 @@ def load_file(db, path: Path, hasher=None) -> None:
 
 
 def bulk_load_file(path: str | os.PathLike, store_dir: str | os.PathLike, *, optimize: bool = False,
-                   hash_file: bool = True) -> dict:
+                   hash_file: bool = True, slice_bytes: int = SLICE_BYTES, loaders: int = LOADERS) -> dict:
     """Load `path` into a fresh store at `store_dir` (built aside, swapped in atomically).
 
     optimize: also compact RocksDB afterwards (slower load, slightly faster first queries).
     hash_file: write the content digest so kg.store.open_store(store_dir, source=path) reuses
         the store; skip it only for throughput measurements.
+    slice_bytes, loaders: N-Quads slice size and concurrent loads (see the module docstring).
     Returns {"quads", "seconds", "quads_per_second", "load_seconds"}; the digest is computed
     while the file is read for loading, so it costs no second pass.
     """
@@ -233,7 +234,7 @@ def bulk_load_file(path: str | os.PathLike, store_dir: str | os.PathLike, *, opt
         stamp = file_stamp(path)
         hasher = source_hasher(path) if hash_file else None
         db = ox.Store(str(staging / "db"))
-        load_file(db, path, hasher)
+        load_file(db, path, hasher, slice_bytes=slice_bytes, loaders=loaders)
         if optimize:
             db.optimize()
         db.flush()
