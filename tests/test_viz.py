@@ -179,3 +179,68 @@ def test_cli_query_name_and_file(tmp_path, capsys):
     rq.write_text("SELECT ?source ?target WHERE {\n  ?source ?p \n}", encoding="utf-8")
     assert main(["viz", "--query", str(rq), "--data", str(FIXTURE), "-o", str(out)]) == 2
     assert "line" in capsys.readouterr().err
+
+
+def _edges_with_evidence(G):
+    return sorted((u, v, k, json.dumps(d["evidence"], sort_keys=True, ensure_ascii=False))
+                  for u, v, k, d in G.edges(keys=True, data=True))
+
+
+@pytest.mark.parametrize("view", ["membership", "partnership", "honours", "all"])
+def test_light_fetch_draws_what_the_full_query_draws(ds, view):
+    """Light edges + evidence by claim + labels of the drawn nodes = the view's single full query."""
+    from kg.viz import VIEW_QUERIES, graph_from_rows
+    from kg.viz_source import run
+
+    from kg.viz_scale import typed_things
+
+    ref = graph_from_rows(run(ds, VIEW_QUERIES[view]).rows, entity_info(ds))
+    # A limit below the bound on any view's size, but not below this view's: the light path.
+    limit = ref.number_of_nodes()
+    assert typed_things(ds) > limit
+    G, meta = build_view(ds, view, limit=limit)
+    assert dict(G.nodes(data=True)) == dict(ref.nodes(data=True))
+    assert _edges_with_evidence(G) == _edges_with_evidence(ref)
+    assert "note" not in meta
+
+
+def test_city_view_fetched_light_is_the_same(ds):
+    a, meta_a = build_view(ds, "city", city="济宁")
+    b, meta_b = build_view(ds, "city", city="济宁", limit=3)
+    assert meta_a["focus"] == meta_b["focus"] and dict(a.nodes(data=True)) == dict(b.nodes(data=True))
+    assert _edges_with_evidence(a) == _edges_with_evidence(b)
+
+
+@pytest.mark.parametrize("engine", ["memory", "rdflib"])
+def test_big_view_becomes_a_summary_with_its_rule(ds, engine, tmp_path):
+    from kg.store import open_store
+    from kg.viz import write_page
+
+    store = open_store(engine=engine, dataset=fixture_dataset())
+    full, _ = build_view(store, "all")
+    limit = 8
+    G, meta = build_view(store, "all", limit=limit)
+    assert full.number_of_nodes() > limit >= G.number_of_nodes()
+    hubs = [n for n, d in G.nodes(data=True) if "aggregated" not in d]
+    deg = dict(full.degree())
+    ranked = sorted(full.nodes, key=lambda n: (-deg[n], n))
+    assert hubs and sorted(hubs) == sorted(ranked[:len(hubs)])  # the best-linked entities, ties by IRI
+    # Edges between hubs are the view's own, quotes included.
+    assert _edges_with_evidence(G.subgraph(hubs)) == _edges_with_evidence(full.subgraph(hubs))
+    # Every other neighbour of a hub is counted once in the '+N' node of its relation and class.
+    expected: dict = {}
+    for u, v, d in full.edges(data=True):
+        for hub, other, out in ((u, v, True), (v, u, False)):
+            if hub in hubs and other not in hubs:
+                expected.setdefault((hub, out, d["relation"], full.nodes[other]["type"]), set()).add(other)
+    got = {}
+    for a, b, d in G.edges(data=True):
+        agg, hub, out = (b, a, True) if "aggregated" in G.nodes[b] else (a, b, False)
+        if "aggregated" in G.nodes[agg]:
+            got[(hub, out, d["relation"], G.nodes[agg]["type"])] = G.nodes[agg]["aggregated"]
+            assert d["evidence"] and d["evidence"][0]["quote"]  # one example claim, with its quote
+    assert got == {k: len(v) for k, v in expected.items()}
+    assert f"{full.number_of_nodes():,} nodes, more than {limit:,}" in meta["note"]
+    page = write_page(G, meta, tmp_path / "p.html")
+    assert page["meta"]["note"].startswith(meta["note"]) and page["meta"]["nodeCount"] == G.number_of_nodes()
+    assert json.dumps(meta["note"], ensure_ascii=False)[1:40] in (tmp_path / "p.html").read_text(encoding="utf-8")

@@ -36,17 +36,36 @@ class Term:
 
 def to_term(value: Any) -> Term | None:
     """A Term for an rdflib or pyoxigraph term (kg.store.term_parts reads both)."""
-    from kg.store import XSD_STRING, term_parts
-
     if value is None or isinstance(value, Term):
         return value
-    parts = term_parts(value)
-    kind, text, datatype, lang = parts
+    convert = _CONVERTERS.get(type(value))
+    if convert is None:
+        convert = _CONVERTERS.setdefault(type(value), _converter(type(value)))
+    return convert(value)
+
+
+def _from_parts(value: Any) -> Term:
+    from kg.store import XSD_STRING, term_parts
+
+    kind, text, datatype, lang = term_parts(value)
     if kind == "uri":
         return Term("iri", text)
     if kind == "bnode":
         return Term("bnode", text)
     return Term("literal", text, lang, None if datatype == XSD_STRING else datatype)
+
+
+def _converter(cls: type):
+    # IRIs are most of every view's cells: convert them without the general dispatch (big views
+    # convert hundreds of thousands of terms).
+    if cls.__module__.startswith("pyoxigraph") and cls.__name__ == "NamedNode":
+        return lambda v: Term("iri", v.value)
+    if cls.__module__.startswith("rdflib") and cls.__name__ == "URIRef":
+        return lambda v: Term("iri", str(v))
+    return _from_parts
+
+
+_CONVERTERS: dict[type, Any] = {}
 
 
 @dataclass

@@ -30,8 +30,7 @@ def _source(data: tuple[str, ...]):
 @_data_option
 def viz(view, output, city, depth, query, lang, size_by, data) -> int:
     """Draw a relationship VIEW as one offline HTML page (membership, partnership, honours, city, all)."""
-    from kg.viz import build_view
-    from kg.viz_render import write_view
+    from kg.viz import build_view, write_page
 
     if not view and not query:
         raise KgError("give a VIEW or --query NAME|FILE")
@@ -39,7 +38,7 @@ def viz(view, output, city, depth, query, lang, size_by, data) -> int:
         raise KgError("the city view needs --city NAME")
     t0 = time.perf_counter()
     G, meta = build_view(_source(data), view or "query", city=city, query=query, depth=depth)
-    payload = write_view(G, meta, output, lang=lang, size_by=size_by)
+    payload = write_page(G, meta, output, lang=lang, size_by=size_by)
     m = payload["meta"]
     click.echo(f"wrote {output}: {m['nodeCount']} nodes, {m['edgeCount']} edges "
                f"({time.perf_counter() - t0:.1f} s)" + (f"; {m['note']}" if m["note"] else ""), err=True)
