@@ -307,12 +307,14 @@ def _view_graph(store, view: str, limit: int) -> tuple[nx.MultiDiGraph, str | No
     """A built-in view's graph, and the rule it was summarised by when it has more than `limit` nodes."""
     from kg.viz_scale import fetch_light, full_graph, summary_graph, typed_things
 
-    if typed_things(store) <= limit:  # no view can be bigger: one query, as always
+    typed = typed_things(store)
+    if typed <= limit:  # no view can be bigger: one query, as always
         return graph_from_rows(run(store, VIEW_QUERIES[view]).rows, entity_info(store)), None
     light = fetch_light(store, VIEW_BLOCKS[view], _EVIDENCE)
     if light.node_count <= limit:
         iris = [t.value for t in light.terms.values() if t.kind == "iri"]
-        return full_graph(store, light, entity_info(store, iris)), None
+        # Looking entities up one by one costs more than one pass over all once they are most of them.
+        return full_graph(store, light, entity_info(store, iris if len(iris) < typed // 2 else None)), None
     return summary_graph(store, light, limit)
 
 

@@ -55,14 +55,26 @@ def _from_parts(value: Any) -> Term:
     return Term("literal", text, lang, None if datatype == XSD_STRING else datatype)
 
 
+def _ox_literal(v: Any) -> Term:
+    if v.language:
+        return Term("literal", v.value, v.language)
+    dt = v.datatype.value
+    return Term("literal", v.value, None, None if dt == _XSD_STRING else dt)
+
+
 def _converter(cls: type):
-    # IRIs are most of every view's cells: convert them without the general dispatch (big views
-    # convert hundreds of thousands of terms).
-    if cls.__module__.startswith("pyoxigraph") and cls.__name__ == "NamedNode":
-        return lambda v: Term("iri", v.value)
+    # Big views convert hundreds of thousands of terms: the common kinds skip the general dispatch.
+    if cls.__module__.startswith("pyoxigraph"):
+        if cls.__name__ == "NamedNode":
+            return lambda v: Term("iri", v.value)
+        if cls.__name__ == "Literal":
+            return _ox_literal
     if cls.__module__.startswith("rdflib") and cls.__name__ == "URIRef":
         return lambda v: Term("iri", str(v))
     return _from_parts
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 _CONVERTERS: dict[type, Any] = {}
