@@ -30,10 +30,10 @@ def _queries(labels) -> list[str]:
     rnd = random.Random(20240601)
     texts = [t for _, _, t in labels]
     out = set()
-    for t in rnd.sample(texts, min(250, len(texts))):
+    for t in rnd.sample(texts, min(150, len(texts))):
         i = rnd.randrange(len(t))
         out.add(t[i:rnd.randrange(i + 1, min(len(t), i + 6) + 1)])
-    for t in rnd.sample(texts, 40):
+    for t in rnd.sample(texts, 25):
         out |= {t, t.upper(), t.replace("兖", "兗")}
     out |= {w for t in texts for w in t.split(" ") if len(w) > 3 and rnd.random() < 0.05}
     out |= {"兗州", "兖州", "兗矿", "Technician College", "e", "不存在的名称", "zz9"}
@@ -46,15 +46,15 @@ def test_store_rebuild_builds_the_index(real):
 
 def test_index_and_scan_agree_on_the_real_graph(real, labels):
     queries = _queries(labels)
-    assert len(queries) > 250
+    assert len(queries) > 150
     found = 0
-    for lang in ("zh", "en"):
-        for q in queries:
+    for lang, some in (("zh", queries), ("en", queries[::4])):  # the language only picks the label shown
+        for q in some:
             by_index = describe.find_entities(q, store=real, lang=lang)
             by_scan = describe.scan_entities(describe._fold(q.strip()), real, lang)
             assert by_index == by_scan, q  # same entities, labels, matched texts, scores and order
             found += bool(by_index)
-    assert found > 400  # the comparison is not between two empty lists
+    assert found > 150  # the comparison is not between two empty lists
 
 
 def test_alt_labels_and_variant_characters_are_found(real, labels):
