@@ -73,7 +73,8 @@ def _select(*blocks: str) -> str:
 
 # A collaboration's founding, guiding and approving bodies belong in the membership picture: the
 # reports name far more of those than individual members.
-_COLLABORATIONS = "{ SELECT DISTINCT ?source WHERE { ?ct rdfs:subClassOf* sk:VocationalCollaboration . ?source a ?ct } }"
+_COLLABORATIONS = ("{ SELECT DISTINCT ?source WHERE { ?ct rdfs:subClassOf* sk:VocationalCollaboration . "
+                   "?source a ?ct } }")
 
 _HOLDERS = "{ SELECT DISTINCT ?source WHERE { GRAPH ?g2 { ?c2 a sk:Conferral ; sk:recipient ?source } } }"
 

@@ -1,13 +1,17 @@
 """A view's data, fetched so that it scales: light edge rows first, then only what the page draws.
 
+Step 0 counts the store's typed non-claim nodes (one grouped COUNT, 0.3 s at 5M quads): a view
+draws entities, so when that bound is within the page limit the view is fetched by its single full
+query, as it always was (the checkout's graph, 100k-quad graphs).
+
 Step 1 runs the view's SPARQL (kg.viz.VIEW_BLOCKS) without its evidence: one row per claim and
 edge (source, target, relation, kind, claim). That is about half the cost of the full query and
 tells how many nodes the view has before anything heavy is fetched.
 
 Step 2 depends on that count.
-- Up to `limit` nodes (viz_render.MAX_NODES): the quote and source file of every claim and the
-  labels of every node are looked up by VALUES (index lookups, no second scan) and the whole view
-  is drawn, exactly as the single full query drew it.
+- Up to `limit` nodes (viz_render.MAX_NODES): the quote and source file of every claim are looked
+  up by VALUES (index lookups, no second pass over the view), and the labels of its nodes, and the
+  whole view is drawn, exactly as the single full query drew it.
 - Above it the page is a summary, and `SUMMARY_RULE` is stated on it: the `hubs` entities with the
   most links are drawn with their own edges and quotes; every other neighbour of a hub is counted
   into one '+N' node per (hub, direction, relation, class). Only hubs get labels and only edges
@@ -105,8 +109,8 @@ def fetch_light(store, blocks: Iterable[str], evidence: str) -> LightView:
         view.terms.setdefault(a, s)
         view.terms.setdefault(b, t)
         rel, kind = row[col["relation"]], row[col["kind"]]
-        key = (a, b, term(rel).value if rel is not None else "related", term(kind).value if kind is not None else None)
-        edges[key].append(to_term(row[col["claim"]]).value)
+        rel = term(rel).value if rel is not None else "related"
+        edges[(a, b, rel, term(kind).value if kind is not None else None)].append(to_term(row[col["claim"]]).value)
     view.edges = dict(edges)
     return view
 
