@@ -37,13 +37,15 @@ def sorted_without_blanks(store) -> list[str]:
     return sorted(str(q) for q in store if not any(isinstance(t, ox.BlankNode) for t in (q.subject, q.object)))
 
 
-def test_slices_cover_every_line_once_and_blank_nodes_come_last(tmp_path):
+@pytest.mark.parametrize("slice_bytes,slice_quads", [(4096, 10**9), (1 << 20, 100), (4096, 7)])
+def test_slices_cover_every_line_once_and_blank_nodes_come_last(tmp_path, slice_bytes, slice_quads):
     nq = tmp_path / "g.nq"
     lines = write_nq(nq, 2000, BLANKS)
     h = source_hasher(nq)
-    pieces = list(nquads_slices(nq, slice_bytes=4096, hasher=h))
+    pieces = list(nquads_slices(nq, slice_bytes=slice_bytes, slice_quads=slice_quads, hasher=h))
     h.update(b"\0")
     assert len(pieces) > 10
+    assert all(len(p.data) <= slice_bytes + 200 and p.data.count(b"\n") <= slice_quads for p in pieces[:-1])
     assert h.hexdigest() == stream_source_hash(nq) == source_hash(nq)
     assert all(p.data.endswith(b"\n") for p in pieces)
     assert b"".join(p.data for p in pieces[:-1]).count(b"_:") == 0

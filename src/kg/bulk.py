@@ -9,14 +9,14 @@ log) and a hash that is computed while streaming instead of reading the whole fi
 The folder layout (`db/` + `kg-store.json` with the same digest `kg.store.source_hash` computes)
 is the one kg.store expects, so `open_store(path, source=file)` opens it as is.
 
-Memory. One `bulk_load` call of a whole file holds ~1M parsed quads while the previous million
-is being written: 2.1 GB at 5M quads, growing with the batch the loader buffers. N-Quads is one
-quad per line, so `load_nquads` cuts the file at line ends into slices of SLICE_BYTES and runs
-LOADERS `bulk_load` calls on them at once (the call releases the GIL): the peak is those slices'
-alone, whatever the file size, and both cores stay busy. Blank-node labels are scoped to one
-`bulk_load` call (pyoxigraph renames them per call), so every line that mentions `_:` is set
-aside and loaded in one last call, which keeps `_:o0` one node across the whole file. TriG
-(prefixes, multi-line blocks) is loaded whole.
+Memory. One `bulk_load` call over a whole file parses the next million quads while the previous
+million is written: ~2.1 GB peak from 5M quads on. N-Quads is one quad per line, so
+`load_nquads` cuts the file at line ends into slices (at most SLICE_BYTES and SLICE_QUADS lines)
+and runs LOADERS `bulk_load` calls on them at once (the call releases the GIL): the peak is set
+by the slices, not the file size (~0.9 GB at 5M, bench/RESULTS-notes.md), and both cores stay
+busy. Blank-node labels are scoped to one `bulk_load` call (pyoxigraph renames them per call),
+so every line that mentions `_:` is set aside and loaded in one last call, which keeps `_:o0`
+one node across the whole file. TriG (prefixes, multi-line blocks) is loaded whole.
 
 `run_checks_on_store` runs queries/checks/*-violation.rq on the on-disk store: the SPARQL form of
 the rules, which scales where pyshacl (in-memory rdflib) does not.
@@ -28,8 +28,7 @@ import json
 import os
 import shutil
 import time
-from concurrent.futures import FIRST_COMPLETED, wait
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -37,9 +36,11 @@ from typing import Iterator
 from kg.errors import KgError
 
 CHUNK = 1 << 20
-# 64 MiB is ~320k quads of the synthetic graph; two such loads in flight peaked at ~1 GB
-# (bench/RESULTS.md), against 2.1 GB for one call over the 5M file.
+# 64 MiB is ~320k quads of the synthetic graph; two such loads in flight peaked at ~0.9 GB,
+# against 2.1 GB for one call over the 5M file. Fewer, bigger slices cost less CPU per quad
+# (96 MiB: ~10 % less, 1.4 GB peak).
 SLICE_BYTES = 64 << 20
+SLICE_QUADS = 320_000  # the same limit for files of short lines (~100 bytes/quad: 32 MiB)
 LOADERS = 2
 
 
@@ -140,29 +141,51 @@ def _set_aside_blank_nodes(data: bytes, first_line: int, out: list[bytes], out_l
     return Slice(b"".join(kept), first_line, moved)
 
 
-def nquads_slices(path: Path, slice_bytes: int = SLICE_BYTES, hasher=None) -> Iterator[Slice]:
-    """Cut an N-Quads file at line ends into slices of about `slice_bytes`; the lines with blank
-    nodes come last, as one slice. `hasher` (if given) is fed every byte of the file in order."""
-    blank, blank_lines, line = [], [], 1
+def _end_of_line(data: bytes, n: int) -> int:
+    """Offset just after the n-th newline of `data` (which has more than n): a proportional guess,
+    corrected line by line (lines of one file are of similar length, so few steps)."""
+    pos = data.rfind(b"\n", 0, len(data) * n // data.count(b"\n")) + 1
+    k = data.count(b"\n", 0, pos)
+    while k < n:
+        pos, k = data.index(b"\n", pos) + 1, k + 1
+    while k > n:
+        pos, k = data.rfind(b"\n", 0, pos - 1) + 1, k - 1
+    return pos
+
+
+def nquads_slices(path: Path, slice_bytes: int = SLICE_BYTES, slice_quads: int = SLICE_QUADS,
+                  hasher=None) -> Iterator[Slice]:
+    """Cut an N-Quads file at line ends into slices of at most ~`slice_bytes` and `slice_quads`
+    lines (the loader's memory grows with both: string bytes, and a fixed cost per quad); the
+    lines with blank nodes come last, as one slice. `hasher` is fed every byte of the file in order."""
+    blank, blank_lines, line, carry = [], [], 1, b""
     with open(path, "rb") as fh:
-        while data := fh.read(slice_bytes):
-            if not data.endswith(b"\n"):
-                data += fh.readline()
+        while True:
+            chunk = fh.read(max(slice_bytes - len(carry), 1))
+            if chunk and not chunk.endswith(b"\n"):
+                chunk += fh.readline()
             if hasher is not None:
-                hasher.update(data)
+                hasher.update(chunk)
+            data, carry = carry + chunk, b""
+            if not data:
+                break
+            if data.count(b"\n") > slice_quads:
+                cut = _end_of_line(data, slice_quads)
+                data, carry = data[:cut], data[cut:]
             if b"_:" in data:
                 piece = _set_aside_blank_nodes(data, line, blank, blank_lines)
             else:
                 piece = Slice(data, line)
             line += data.count(b"\n")
-            del data
+            del data, chunk
             if piece.data:
                 yield piece
     if blank:
         yield Slice(b"".join(blank), lines=blank_lines)
 
 
-def load_nquads(db, path: Path, *, slice_bytes: int = SLICE_BYTES, loaders: int = LOADERS, hasher=None) -> None:
+def load_nquads(db, path: Path, *, slice_bytes: int = SLICE_BYTES, slice_quads: int = SLICE_QUADS,
+                loaders: int = LOADERS, hasher=None) -> None:
     """Bulk-load an N-Quads file into `db` slice by slice, `loaders` slices at a time."""
     import pyoxigraph as ox
 
@@ -177,7 +200,7 @@ def load_nquads(db, path: Path, *, slice_bytes: int = SLICE_BYTES, loaders: int 
     with ThreadPoolExecutor(max_workers=loaders, thread_name_prefix="bulk-load") as pool:
         running: set = set()
         try:
-            for piece in nquads_slices(path, slice_bytes, hasher):
+            for piece in nquads_slices(path, slice_bytes, slice_quads, hasher):
                 while len(running) >= loaders:
                     done, running = wait(running, return_when=FIRST_COMPLETED)
                     for f in done:
@@ -209,13 +232,14 @@ def load_file(db, path: Path, hasher=None, **slicing) -> None:
 
 
 def bulk_load_file(path: str | os.PathLike, store_dir: str | os.PathLike, *, optimize: bool = False,
-                   hash_file: bool = True, slice_bytes: int = SLICE_BYTES, loaders: int = LOADERS) -> dict:
+                   hash_file: bool = True, slice_bytes: int = SLICE_BYTES, slice_quads: int = SLICE_QUADS,
+                   loaders: int = LOADERS) -> dict:
     """Load `path` into a fresh store at `store_dir` (built aside, swapped in atomically).
 
     optimize: also compact RocksDB afterwards (slower load, slightly faster first queries).
     hash_file: write the content digest so kg.store.open_store(store_dir, source=path) reuses
         the store; skip it only for throughput measurements.
-    slice_bytes, loaders: N-Quads slice size and concurrent loads (see the module docstring).
+    slice_bytes, slice_quads, loaders: N-Quads slice limits and concurrent loads (module docstring).
     Returns {"quads", "seconds", "quads_per_second", "load_seconds"}; the digest is computed
     while the file is read for loading, so it costs no second pass.
     """
@@ -234,7 +258,7 @@ def bulk_load_file(path: str | os.PathLike, store_dir: str | os.PathLike, *, opt
         stamp = file_stamp(path)
         hasher = source_hasher(path) if hash_file else None
         db = ox.Store(str(staging / "db"))
-        load_file(db, path, hasher, slice_bytes=slice_bytes, loaders=loaders)
+        load_file(db, path, hasher, slice_bytes=slice_bytes, slice_quads=slice_quads, loaders=loaders)
         if optimize:
             db.optimize()
         db.flush()
