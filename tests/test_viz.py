@@ -244,3 +244,17 @@ def test_big_view_becomes_a_summary_with_its_rule(ds, engine, tmp_path):
     page = write_page(G, meta, tmp_path / "p.html")
     assert page["meta"]["note"].startswith(meta["note"]) and page["meta"]["nodeCount"] == G.number_of_nodes()
     assert json.dumps(meta["note"], ensure_ascii=False)[1:40] in (tmp_path / "p.html").read_text(encoding="utf-8")
+
+
+def test_payload_states_a_summary_rule_given_by_the_caller():
+    """Pages written by any caller (kg viz, kg serve, bench) state the summary rule kg.viz_scale sets."""
+    import networkx as nx
+
+    from kg.viz_render import payload
+
+    G = nx.MultiDiGraph()
+    G.add_node("a", type="Organization", zh="甲", en="A")
+    G.add_node("b", type="Organization", zh="乙", en="B")
+    G.add_edge("a", "b", rel="org:memberOf")
+    assert payload(G, {"note": "Only the 2,000 best-linked entities are drawn."})["meta"]["note"].startswith("Only the")
+    assert payload(G, {})["meta"]["note"] is None

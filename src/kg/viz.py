@@ -378,12 +378,7 @@ def build_view(source: Any, view: str, *, city: str | None = None, query: str | 
 
 
 def write_page(G: nx.MultiDiGraph, meta: dict, path, *, lang: str = "zh", size_by: str = "degree") -> dict:
-    """viz_render's page for a view, with a summarised view's rule (meta["note"]) stated on it."""
-    from kg.io import atomic_write_text
-    from kg.viz_render import payload, render_html
+    """viz_render's page for a view; a summarised view's rule (meta["note"]) is stated on it by payload()."""
+    from kg.viz_render import write_view
 
-    data = payload(G, meta, lang=lang, size_by=size_by)
-    if meta.get("note"):
-        data["meta"]["note"] = " ".join(x for x in (meta["note"], data["meta"].get("note")) if x)
-    atomic_write_text(path, render_html(data))
-    return data
+    return write_view(G, meta, path, lang=lang, size_by=size_by)

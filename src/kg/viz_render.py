@@ -181,7 +181,9 @@ def payload(G: nx.MultiDiGraph, meta: dict, *, lang: str = "zh", size_by: str = 
     focus = meta.get("focus")
     return {
         "meta": {"title": meta.get("title", ""), "view": meta.get("view", ""), "lang": lang, "sizeBy": size_by,
-                 "physics": not big, "note": rule,
+                 "physics": not big,
+                 # A summarised view's rule (set by kg.viz_scale) and this function's own, both stated on the page.
+                 "note": " ".join(x for x in (meta.get("note"), rule) if x) or None,
                  "focus": ids.get(focus) if focus is not None else None,
                  "nodeCount": len(nodes), "edgeCount": len(edges)},
         "types": sorted(types.values(), key=lambda t: -t["count"]),
