@@ -50,6 +50,44 @@ def q_cell(r: dict | None) -> str:
     return f"{ms(r['median'])} ({r['rows']} rows)"
 
 
+def page_cell(r: dict | None) -> str:
+    """A listing's cell: first page, then the full answer."""
+    if not r or not r.get("page"):
+        return q_cell(r)
+    return f"first {r['page'].get('rows', '?')}: {q_cell(r['page']).split(' (')[0]}; all: {q_cell(r)}"
+
+
+def scope_of(q: str, rows: list[dict]) -> str:
+    """The question's scope as measured (its `# scope:` header), else the old two-way split."""
+    for r in rows:
+        if r and r.get("scope"):
+            return r["scope"]
+    return "indexed" if q in INDEXED else "aggregate"
+
+
+def questions_table(allres: dict) -> list[str]:
+    """The saved-questions table (one column per size, rdflib columns where measured)."""
+    sizes = sorted(allres, key=lambda k: allres[k]["size"])
+    R = [allres[s] for s in sizes]
+    rd = [s for s, r in zip(sizes, R) if r.get("rdflib")]
+    out = ["Indexed = one entity / one city / one group (target ≤ 100 ms at 5M); aggregate = counts "
+           "over the graph (target ≤ 1 s); listing = one row per fact, timed for the first page of "
+           "100 rows (what a page or `--limit 100` costs) and for all rows. Median of the runs after a "
+           "warm-up run; rdflib columns: one run, in-memory Dataset.\n\n",
+           "| question | kind | " + " | ".join(sizes) + "".join(f" | rdflib {s}" for s in rd) + " |\n",
+           "|---|---|" + "---|" * (len(sizes) + len(rd)) + "\n"]
+    names = sorted(set().union(*(r["questions"] for r in R)))
+    for q in names:
+        rows = [r["questions"].get(q) for r in R]
+        cells = [page_cell(x) for x in rows] + [rd_cell(allres[s]["rdflib"], q) for s in rd]
+        out.append(f"| {q} | {scope_of(q, rows)} | " + " | ".join(cells) + " |\n")
+    loads = [f"{s}: {r['loadavg_before'][0]:.1f} → {r['loadavg_after'][0]:.1f}" for s, r in zip(sizes, R)
+             if r.get("loadavg_before")]
+    if loads:
+        out.append("\nLoad average (1 min) before → after: " + ", ".join(loads) + "\n")
+    return out
+
+
 def rd_cell(rd: dict, q: str) -> str:
     if q in rd["questions"] and rd["questions"][q] is not None:
         return ms(rd["questions"][q])
@@ -90,15 +128,7 @@ def write_results(allres: dict, path: Path) -> None:
            row("pyshacl (rdflib parse + validate)", lambda r: f"{r['shacl']['parse']:.0f} s + {r['shacl']['seconds']:.0f} s, {r['shacl']['violations']} violations, peak {r['shacl']['peak_rss'] / 2**20:.0f} MB" if r.get("shacl", {}).get("seconds") is not None else "not run"),
            row("rdflib: parse", lambda r: f"{r['rdflib']['parse']:.0f} s, peak {r['rdflib']['peak_rss'] / 2**20:.0f} MB" if r.get("rdflib") and r["rdflib"]["parse"] else "not run"),
            "\n## Saved questions: median latency on the on-disk store (pyoxigraph)\n",
-           "Indexed = one entity / one city / one group (target ≤ 100 ms at 5M); the others are aggregates "
-           "or full listings (target ≤ 1 s). rdflib columns: one run, in-memory Dataset.\n\n"]
-    rd = [s for s, r in zip(sizes, R) if r.get("rdflib")]
-    out.append("| question | kind | " + " | ".join(sizes) + "".join(f" | rdflib {s}" for s in rd) + " |\n")
-    out.append("|---|---|" + "---|" * (len(sizes) + len(rd)) + "\n")
-    for q in sorted(R[-1]["questions"]):
-        cells = [q_cell(r["questions"].get(q)) for r in R]
-        cells += [rd_cell(allres[s]["rdflib"], q) for s in rd]
-        out.append(f"| {q} | {'indexed' if q in INDEXED else 'aggregate'} | " + " | ".join(cells) + " |\n")
+           *questions_table(allres)]
     notes = Path(__file__).with_name("RESULTS-notes.md")
     if notes.exists():
         out.append("\n" + notes.read_text(encoding="utf-8"))

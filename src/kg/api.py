@@ -14,27 +14,32 @@ class Graph:
         self.engine = engine
         self.lang = lang
 
-    def _result(self, name_or_sparql: str, params: dict):
+    def _result(self, name_or_sparql: str, params: dict, limit, offset):
         from kg import query as q
 
         lang = params.pop("lang", self.lang)
         text = {k: str(v) for k, v in params.items()}
+        page = dict(limit=limit, offset=offset)
         if re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", name_or_sparql, re.I) and " " in name_or_sparql.strip():
-            return q.run_sparql(name_or_sparql, text, lang=lang, store=self._store)
-        return q.run_question(name_or_sparql, text, lang=lang, store=self._store)
+            return q.run_sparql(name_or_sparql, text, lang=lang, store=self._store, **page)
+        return q.run_question(name_or_sparql, text, lang=lang, store=self._store, **page)
 
-    def query(self, name_or_sparql: str, **params) -> list[dict]:
+    def query(self, name_or_sparql: str, *, limit: int | None = None, offset: int | None = None,
+              **params) -> list[dict]:
         """Run a saved question (by id) or SPARQL text; rows as dicts of plain Python strings.
 
         Parameters are keyword arguments (`indicator="ind:high-skilled-talent-total"`), bound
-        as RDF terms, never pasted into the query; `lang="en"` switches labels.
+        as RDF terms, never pasted into the query; `lang="en"` switches labels. `limit` and
+        `offset` return one page (default: every row); pages of one question concatenate to
+        its full answer.
         """
         from kg.store import term_text
 
-        res = self._result(name_or_sparql, dict(params))
+        res = self._result(name_or_sparql, dict(params), limit, offset)
         return [dict(zip(res.columns, (term_text(t) for t in row))) for row in res.rows]
 
-    def dataframe(self, name_or_sparql: str, **params):
+    def dataframe(self, name_or_sparql: str, *, limit: int | None = None, offset: int | None = None,
+                  **params):
         """Like `query`, as a pandas DataFrame (needs pandas: `pip install shandong-skills-kg[pandas]`)."""
         try:
             import pandas as pd
@@ -42,7 +47,7 @@ class Graph:
             raise ImportError("Graph.dataframe needs pandas: pip install pandas") from exc
         from kg.store import term_text
 
-        res = self._result(name_or_sparql, dict(params))
+        res = self._result(name_or_sparql, dict(params), limit, offset)
         return pd.DataFrame([[term_text(t) for t in row] for row in res.rows], columns=res.columns)
 
     def describe(self, text: str, lang: str | None = None):

@@ -9,6 +9,11 @@ A saved query is a `.rq` file whose leading comment lines are its metadata:
     # param: indicator iri default=ind:skilled-talent-total "the indicator"
     # param: concerning iri optional "only figures counting this"
     # returns: one row per figure …
+    # scope: listing
+
+`scope` says how the answer grows with the graph, for paging and the benchmark's targets:
+`indexed` (about one given entity, city or group), `aggregate` (counts over the graph, a bounded
+number of rows) or `listing` (one row per fact or entity: thousands at national size; page it).
 
 Folders are categories: queries/questions (user questions), queries/checks (data-quality checks,
 `*-violation.rq`, written by the validation side), queries/exports (CONSTRUCT exports).
@@ -27,10 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import KgError
-from kg.store import Iri, Lit, Result, Term, open_store, term_json, term_parts, term_text
+from kg.store import Iri, Lit, Result, Term, _code_spans, open_store, term_json, term_parts, term_text
 
 CATEGORIES = ("questions", "checks", "exports")
 PARAM_TYPES = ("iri", "string", "integer", "decimal", "lang")
+SCOPES = ("indexed", "aggregate", "listing")
 LANGS = ("zh", "en")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SELECT_FORMATS = ("table", "csv", "tsv", "json")
@@ -55,6 +61,7 @@ class Question:
     titles: dict[str, str] = field(default_factory=dict)
     description: str = ""
     returns: str = ""
+    scope: str = ""
     params: list[Param] = field(default_factory=list)
 
     def title(self, lang: str = "zh") -> str:
@@ -114,6 +121,10 @@ def parse_question(path: Path, category: str) -> Question:
             q.description = value
         elif key == "returns":
             q.returns = value
+        elif key == "scope":
+            if value not in SCOPES:
+                raise KgError(f"scope must be one of {', '.join(SCOPES)}, got {value!r}", file=str(path), line=n)
+            q.scope = value
         elif key == "param":
             q.params.append(parse_param(value, str(path), n))
     return q
@@ -223,6 +234,108 @@ def bindings_for(question: Question, given: dict[str, str], lang: str, prefixes:
     return out
 
 
+# --------------------------------------------------------------------------- paging
+def check_page(limit, offset) -> tuple[int | None, int | None]:
+    """Validate a page request: whole numbers ≥ 0 (digit strings accepted), None for 'no limit'."""
+    def whole(name: str, value):
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise KgError(f"{name} must be a whole number ≥ 0, got {value!r}")
+        if value < 0:
+            raise KgError(f"{name} must be a whole number ≥ 0, got {value}")
+        return value
+
+    return whole("limit", limit), whole("offset", offset)
+
+
+def _projected_vars(head: str) -> list[str]:
+    """Variables a SELECT head projects: `?x` and the `?y` of `(… AS ?y)`, in order."""
+    plain = re.sub(r"\(.*?\bAS\b", " ", head, flags=re.I | re.S)
+    return list(dict.fromkeys(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", plain)))
+
+
+_KW = r"(?<![?$\w:])"  # a keyword, not the end of a variable (?values) or prefixed name (sk:limit)
+
+
+def paged_text(text: str, limit: int | None, offset: int | None) -> str:
+    """`text` returning one page of its rows: `limit` rows after skipping `offset`.
+
+    The page is the query's own solution modifiers plus LIMIT/OFFSET, so the engine still sorts
+    the whole answer first. A query with its own LIMIT/OFFSET gets them combined arithmetically
+    (the page inside its window), which is what wrapping it as a subquery would do, but keeps the
+    parameters visible to the engines' bindings. A page must be a slice of one fixed order, so the
+    projected variables are appended to ORDER BY as last keys (or become it): rows the query's
+    order leaves tied would otherwise come out in whatever order a run produces, and pages could
+    overlap or skip rows. Anything that is not a SELECT or CONSTRUCT query is returned unchanged
+    (the engine reports it). ASK has no rows to page.
+    """
+    if limit is None and not offset:
+        return text
+    positions = list(_code_spans(text))
+    flat = "".join(ch for _, ch in positions)
+    depth_at, depth = [], 0
+    for ch in flat:
+        depth_at.append(depth)
+        depth += (ch == "{") - (ch == "}")
+    form = next((m for m in re.finditer(rf"{_KW}(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", flat, re.I)
+                 if depth_at[m.start()] == 0), None)
+    if form is None:
+        return text
+    if form.group(1).upper() in ("ASK", "DESCRIBE"):
+        raise KgError(f"limit/offset page the rows of a SELECT or CONSTRUCT query, not {form.group(1).upper()}")
+    # Top-level groups: the WHERE group is the last one that is not a trailing VALUES block.
+    groups, start = [], None
+    for i, ch in enumerate(flat):
+        if ch == "{" and depth_at[i] == 0:
+            start = i
+        elif ch == "}" and depth_at[i] == 1:
+            groups.append((start, i))
+    where_end = next((e for s, e in reversed(groups)
+                      if not re.search(rf"{_KW}VALUES\b[^{{}}]*$", flat[:s], re.I)), None)
+    if where_end is None:
+        return text
+    values_at = re.search(rf"{_KW}VALUES\b", flat[where_end + 1:], re.I)
+    tail_end = where_end + 1 + values_at.start() if values_at else len(flat)
+    tail = flat[where_end + 1:tail_end]
+    own = {k.upper(): int(v) for k, v in re.findall(rf"{_KW}(LIMIT|OFFSET)\s+(\d+)", tail, re.I)}
+    cut = [(where_end + 1 + m.start(), where_end + 1 + m.end())
+           for m in re.finditer(rf"{_KW}(?:LIMIT|OFFSET)\s+\d+", tail, re.I)]
+    # the page inside the query's own window [own OFFSET, own OFFSET + own LIMIT)
+    new_offset = own.get("OFFSET", 0) + (offset or 0)
+    new_limit = limit
+    if "LIMIT" in own:
+        room = max(own["LIMIT"] - (offset or 0), 0)
+        new_limit = room if limit is None else min(limit, room)
+    keys = ""
+    if form.group(1).upper() == "SELECT":
+        head = flat[form.end(): flat.find("{", form.end())]
+        head = re.sub(r"\bWHERE\b\s*$", "", head.strip(), flags=re.I)
+        head = re.sub(r"^(DISTINCT|REDUCED)\b", "", head.strip(), flags=re.I)
+        names = [] if head.lstrip().startswith("*") else _projected_vars(head)
+        order_by = re.search(rf"{_KW}ORDER\s+BY\b(.*)", tail, re.I | re.S)
+        if order_by:  # a variable the query already sorts on needs no second key
+            names = [n for n in names if not re.search(rf"[?$]{n}\b", order_by.group(1))]
+        if names:
+            order = " ".join(f"?{n}" for n in names)
+            keys = f" {order}" if order_by else f" ORDER BY {order}"
+    clause = keys + (f" LIMIT {new_limit}" if new_limit is not None else "") + (f" OFFSET {new_offset}" if new_offset else "")
+    # map the flat (code-only) positions back to the text: drop the old LIMIT/OFFSET, then put the
+    # new clauses right after the last code character before any trailing VALUES block
+    last_code = max([where_end] + [i for i in range(where_end + 1, tail_end)
+                                   if not flat[i].isspace() and not any(a <= i < b for a, b in cut)])
+    insert_at = positions[last_code][0] + 1
+    out = text
+    for a, b in sorted(cut + [(None, None)], key=lambda ab: -1 if ab[0] is None else ab[0], reverse=True):
+        if a is None:
+            out = out[:insert_at] + clause + out[insert_at:]
+        else:
+            out = out[:positions[a][0]] + out[positions[b - 1][0] + 1:]
+    return out
+
+
 # --------------------------------------------------------------------------- running
 def _check_lang(lang: str) -> None:
     if lang not in LANGS:
@@ -230,14 +343,19 @@ def _check_lang(lang: str) -> None:
 
 
 def run_question(name: str, params: dict[str, str] | None = None, engine: str = "oxigraph",
-                 lang: str = "zh", store=None, store_path=None) -> Result:
-    """Run the saved query `name` with `params` (key → text as typed); returns a Result."""
+                 lang: str = "zh", store=None, store_path=None, limit: int | None = None,
+                 offset: int | None = None) -> Result:
+    """Run the saved query `name` with `params` (key → text as typed); returns a Result.
+
+    `limit`/`offset` return one page of the rows (see `paged_text`); None means all rows.
+    """
     _check_lang(lang)
+    limit, offset = check_page(limit, offset)
     q = get_question(name)
     store = store or open_store(store_path, engine=engine)
     bindings = bindings_for(q, dict(params or {}), lang, store.prefixes)
     try:
-        return store.query(q.text, bindings)
+        return store.query(paged_text(q.text, limit, offset), bindings)
     except KgError as exc:
         if exc.file is None:
             exc.file = str(q.path)
@@ -245,14 +363,16 @@ def run_question(name: str, params: dict[str, str] | None = None, engine: str = 
 
 
 def run_sparql(text: str, params: dict[str, str] | None = None, engine: str = "oxigraph",
-               lang: str = "zh", store=None, store_path=None) -> Result:
+               lang: str = "zh", store=None, store_path=None, limit: int | None = None,
+               offset: int | None = None) -> Result:
     """Run ad-hoc SPARQL; `params` values become IRIs (<…> or prefix:name) or strings."""
     _check_lang(lang)
+    limit, offset = check_page(limit, offset)
     store = store or open_store(store_path, engine=engine)
     bindings = {k: guess_term(v, store.prefixes) for k, v in (params or {}).items()}
     if "lang" not in bindings and _uses_var(text, "lang"):
         bindings["lang"] = Lit(lang)
-    return store.query(text, bindings)
+    return store.query(paged_text(text, limit, offset), bindings)
 
 
 # --------------------------------------------------------------------------- output
@@ -324,11 +444,11 @@ def format_result(result: Result, fmt: str = "table", prefixes: dict[str, str] |
 
 def question_rows(questions: list[Question], lang: str = "zh") -> tuple[list[str], list[list]]:
     """The `--list` table: id first."""
-    cols = ["id", "category", "title", "params", "description"]
+    cols = ["id", "category", "scope", "title", "params", "description"]
     rows = []
     for q in questions:
         params = " ".join(
             f"{p.name}:{p.type}" + (f"={p.default}" if p.default else ("?" if p.optional else ""))
             for p in q.params)
-        rows.append([q.id, q.category, q.title(lang), params, q.description])
+        rows.append([q.id, q.category, q.scope, q.title(lang), params, q.description])
     return cols, rows

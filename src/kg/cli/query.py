@@ -1,6 +1,7 @@
 """`kg query` and `kg describe`: thin wrappers over kg.query and kg.describe."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -29,12 +30,20 @@ def _store_env(store: str | None) -> str | None:
 @click.option("--engine", default="oxigraph", show_default=True, type=_ENGINES,
               help="oxigraph (on-disk store) or rdflib (in memory, for comparison).")
 @click.option("--store", type=click.Path(file_okay=False), help="Store folder (default: KG_STORE or .kg-store/).")
-def query(name, params, file_, sparql, list_, fmt, lang, engine, store):
+@click.option("--limit", type=click.IntRange(min=0), metavar="N",
+              help="Return at most N rows (one page; default: all rows).")
+@click.option("--offset", type=click.IntRange(min=0), metavar="N",
+              help="Skip the first N rows (with --limit: the page after them).")
+def query(name, params, file_, sparql, list_, fmt, lang, engine, store, limit, offset):
     """Run a saved question NAME, a --file, or --sparql text against the graph.
+
+    Pages (--limit/--offset) are slices of one fixed row order, so they concatenate to the full
+    answer.
 
     \b
     kg query --list
     kg query cities-by-indicator --param indicator=ind:high-skilled-talent-total
+    kg query timeline --limit 100 --offset 200
     kg query --sparql 'SELECT ?s WHERE { ?s a sk:EducationGroup }' --format csv
     """
     from kg import query as q
@@ -52,8 +61,9 @@ def query(name, params, file_, sparql, list_, fmt, lang, engine, store):
         raise KgError("give exactly one of NAME, --file or --sparql (or --list)")
     kv = q.parse_param_args(params)
     path = _store_env(store)
+    page = dict(limit=limit, offset=offset)
     if name:
-        result = q.run_question(name, kv, engine=engine, lang=lang, store_path=path)
+        result = q.run_question(name, kv, engine=engine, lang=lang, store_path=path, **page)
     else:
         text = sparql
         if file_:
@@ -62,12 +72,23 @@ def query(name, params, file_, sparql, list_, fmt, lang, engine, store):
             except OSError as exc:
                 raise KgError(f"cannot read {file_}: {exc.strerror}") from None
         try:
-            result = q.run_sparql(text, kv, engine=engine, lang=lang, store_path=path)
+            result = q.run_sparql(text, kv, engine=engine, lang=lang, store_path=path, **page)
         except KgError as exc:
             exc.file = exc.file or file_
             raise
     click.echo(q.format_result(result, fmt, _prefixes_for(fmt)), nl=False)
+    if fmt == "table" and result.kind == "select" and sys.stdout.isatty():
+        click.echo(_row_count_note(len(result.rows), limit, offset or 0), err=True)
     return EXIT_OK
+
+
+def _row_count_note(n: int, limit: int | None, offset: int) -> str:
+    """What a person at a terminal wants under a table: how many rows, and where the next page is."""
+    if limit is None and not offset:
+        return f"({n} row{'s' if n != 1 else ''})"
+    shown = f"rows {offset + 1}–{offset + n}" if n else f"no rows after row {offset}"
+    more = f"; next page: --offset {offset + n}" if limit is not None and n == limit and n else ""
+    return f"({shown}{more})"
 
 
 def _prefixes_for(fmt: str) -> dict | None:
