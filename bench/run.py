@@ -281,11 +281,10 @@ def bench_questions(store: Path, info: dict, args, log) -> dict:
     for q in list_questions(("questions",)):
         if wanted and q.id not in wanted:
             continue
-        run = lambda limit: child("question", store, q.id, json.dumps(params.get(q.id, {}), ensure_ascii=False),  # noqa: E731
-                                  args.repeats, args.cap / 2, limit, cap=args.cap)
-        r = {**run(0), "scope": q.scope}
+        given = json.dumps(params.get(q.id, {}), ensure_ascii=False)
+        r = {**child("question", store, q.id, given, args.repeats, args.cap / 2, 0, cap=args.cap), "scope": q.scope}
         if q.scope == "listing":
-            r["page"] = run(PAGE)
+            r["page"] = child("question", store, q.id, given, args.repeats, args.cap / 2, PAGE, cap=args.cap)
         out[q.id] = r
         show = lambda x: f"{x['median'] * 1000:.0f} ms ({x['rows']} rows)" if "median" in x else (  # noqa: E731
             "killed" if x["timed_out"] else x.get("error", "?")[-200:])
@@ -340,7 +339,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--load-runs", type=int, default=2, help="raw CLI / ours load runs, alternated")
     ap.add_argument("--keep", action="store_true", help="keep the generated files and stores")
     ap.add_argument("--only", choices=["questions"], help="run only this step, against existing stores")
-    ap.add_argument("--store-root", type=Path, help="with --only: folder holding <size>/store and <size>/synth-info.json")
+    ap.add_argument("--store-root", type=Path,
+                    help="with --only: folder holding <size>/store and <size>/synth-info.json")
     ap.add_argument("--questions", help="comma-separated question ids (default: all)")
     args = ap.parse_args(argv)
     from kg.synth import parse_scale
@@ -380,7 +380,8 @@ def questions_only(sizes: list[int], args, argv: list[str], log) -> int:
     for size in sizes:
         folder = root / label(size)
         if not (folder / "store").is_dir():
-            print(f"no store at {folder / 'store'}: build it with kg synth --load, or give --store-root", file=sys.stderr)
+            print(f"no store at {folder / 'store'}: build it with kg synth --load, or give --store-root",
+                  file=sys.stderr)
             return 2
         info = json.loads((folder / "synth-info.json").read_text(encoding="utf-8"))
         res = {"size": size, "store": str(folder / "store"), "loadavg_before": _loadavg(),

@@ -274,7 +274,7 @@ def paged_text(text: str, limit: int | None, offset: int | None) -> str:
     """
     if limit is None and not offset:
         return text
-    positions = list(_code_spans(text))
+    positions = list(_code_spans(text))  # (index in text, char) outside comments, strings, IRIs
     flat = "".join(ch for _, ch in positions)
     depth_at, depth = [], 0
     for ch in flat:
@@ -284,9 +284,38 @@ def paged_text(text: str, limit: int | None, offset: int | None) -> str:
                  if depth_at[m.start()] == 0), None)
     if form is None:
         return text
-    if form.group(1).upper() in ("ASK", "DESCRIBE"):
-        raise KgError(f"limit/offset page the rows of a SELECT or CONSTRUCT query, not {form.group(1).upper()}")
-    # Top-level groups: the WHERE group is the last one that is not a trailing VALUES block.
+    kind = form.group(1).upper()
+    if kind in ("ASK", "DESCRIBE"):
+        raise KgError(f"limit/offset page the rows of a SELECT or CONSTRUCT query, not {kind}")
+    span = _modifiers_span(flat, depth_at)
+    if span is None:
+        return text
+    start, end = span
+    tail = flat[start:end]
+    # the query's own LIMIT/OFFSET: cut out, folded into the page's
+    own = {k.upper(): int(v) for k, v in re.findall(rf"{_KW}(LIMIT|OFFSET)\s+(\d+)", tail, re.I)}
+    cuts = [(start + m.start(), start + m.end()) for m in re.finditer(rf"{_KW}(?:LIMIT|OFFSET)\s+\d+", tail, re.I)]
+    new_offset = own.get("OFFSET", 0) + (offset or 0)
+    new_limit = limit
+    if "LIMIT" in own:  # the page inside the window [own OFFSET, own OFFSET + own LIMIT)
+        room = max(own["LIMIT"] - (offset or 0), 0)
+        new_limit = room if limit is None else min(limit, room)
+    clause = (_tie_breakers(flat[form.end():flat.find("{", form.end())], tail) if kind == "SELECT" else "")
+    clause += (f" LIMIT {new_limit}" if new_limit is not None else "") + (f" OFFSET {new_offset}" if new_offset else "")
+    # The new clauses go right after the last code character of the modifiers that stays (before
+    # a trailing VALUES block); edits are applied from the end so earlier positions hold.
+    keep = [i for i in range(start, end) if not flat[i].isspace() and not any(a <= i < b for a, b in cuts)]
+    insert_at = positions[max([start - 1] + keep)][0] + 1
+    out = text
+    for a, b in reversed(cuts):
+        out = out[:positions[a][0]] + out[positions[b - 1][0] + 1:]
+    return out[:insert_at] + clause + out[insert_at:]
+
+
+def _modifiers_span(flat: str, depth_at: list[int]) -> tuple[int, int] | None:
+    """Where the solution modifiers (GROUP BY … LIMIT) sit: after the WHERE group, before VALUES.
+
+    The WHERE group is the last top-level group that is not a trailing VALUES data block."""
     groups, start = [], None
     for i, ch in enumerate(flat):
         if ch == "{" and depth_at[i] == 0:
@@ -296,44 +325,25 @@ def paged_text(text: str, limit: int | None, offset: int | None) -> str:
     where_end = next((e for s, e in reversed(groups)
                       if not re.search(rf"{_KW}VALUES\b[^{{}}]*$", flat[:s], re.I)), None)
     if where_end is None:
-        return text
+        return None
     values_at = re.search(rf"{_KW}VALUES\b", flat[where_end + 1:], re.I)
-    tail_end = where_end + 1 + values_at.start() if values_at else len(flat)
-    tail = flat[where_end + 1:tail_end]
-    own = {k.upper(): int(v) for k, v in re.findall(rf"{_KW}(LIMIT|OFFSET)\s+(\d+)", tail, re.I)}
-    cut = [(where_end + 1 + m.start(), where_end + 1 + m.end())
-           for m in re.finditer(rf"{_KW}(?:LIMIT|OFFSET)\s+\d+", tail, re.I)]
-    # the page inside the query's own window [own OFFSET, own OFFSET + own LIMIT)
-    new_offset = own.get("OFFSET", 0) + (offset or 0)
-    new_limit = limit
-    if "LIMIT" in own:
-        room = max(own["LIMIT"] - (offset or 0), 0)
-        new_limit = room if limit is None else min(limit, room)
-    keys = ""
-    if form.group(1).upper() == "SELECT":
-        head = flat[form.end(): flat.find("{", form.end())]
-        head = re.sub(r"\bWHERE\b\s*$", "", head.strip(), flags=re.I)
-        head = re.sub(r"^(DISTINCT|REDUCED)\b", "", head.strip(), flags=re.I)
-        names = [] if head.lstrip().startswith("*") else _projected_vars(head)
-        order_by = re.search(rf"{_KW}ORDER\s+BY\b(.*)", tail, re.I | re.S)
-        if order_by:  # a variable the query already sorts on needs no second key
-            names = [n for n in names if not re.search(rf"[?$]{n}\b", order_by.group(1))]
-        if names:
-            order = " ".join(f"?{n}" for n in names)
-            keys = f" {order}" if order_by else f" ORDER BY {order}"
-    clause = keys + (f" LIMIT {new_limit}" if new_limit is not None else "") + (f" OFFSET {new_offset}" if new_offset else "")
-    # map the flat (code-only) positions back to the text: drop the old LIMIT/OFFSET, then put the
-    # new clauses right after the last code character before any trailing VALUES block
-    last_code = max([where_end] + [i for i in range(where_end + 1, tail_end)
-                                   if not flat[i].isspace() and not any(a <= i < b for a, b in cut)])
-    insert_at = positions[last_code][0] + 1
-    out = text
-    for a, b in sorted(cut + [(None, None)], key=lambda ab: -1 if ab[0] is None else ab[0], reverse=True):
-        if a is None:
-            out = out[:insert_at] + clause + out[insert_at:]
-        else:
-            out = out[:positions[a][0]] + out[positions[b - 1][0] + 1:]
-    return out
+    return where_end + 1, (where_end + 1 + values_at.start() if values_at else len(flat))
+
+
+def _tie_breakers(head: str, modifiers: str) -> str:
+    """` ?a ?b` (or ` ORDER BY ?a ?b`): the projected variables the query does not sort on yet."""
+    head = re.sub(r"\bWHERE\b\s*$", "", head.strip(), flags=re.I)
+    head = re.sub(r"^(DISTINCT|REDUCED)\b", "", head.strip(), flags=re.I)
+    if head.lstrip().startswith("*"):
+        return ""
+    names = _projected_vars(head)
+    order_by = re.search(rf"{_KW}ORDER\s+BY\b(.*)", modifiers, re.I | re.S)
+    if order_by:  # a variable the query already sorts on needs no second key
+        names = [n for n in names if not re.search(rf"[?$]{n}\b", order_by.group(1))]
+    if not names:
+        return ""
+    order = " ".join(f"?{n}" for n in names)
+    return f" {order}" if order_by else f" ORDER BY {order}"
 
 
 # --------------------------------------------------------------------------- running
