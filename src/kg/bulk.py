@@ -13,7 +13,7 @@ Memory. One `bulk_load` call over a whole file parses the next million quads whi
 million is written: ~2.1 GB peak from 5M quads on. N-Quads is one quad per line, so
 `load_nquads` cuts the file at line ends into slices (at most SLICE_BYTES and SLICE_QUADS lines)
 and runs LOADERS `bulk_load` calls on them at once (the call releases the GIL): the peak is set
-by the slices, not the file size (~0.9 GB at 5M, bench/RESULTS-notes.md), and both cores stay
+by the slices, not the file size (~1.4 GB at 5M, bench/RESULTS-notes.md), and both cores stay
 busy. Blank-node labels are scoped to one `bulk_load` call (pyoxigraph renames them per call),
 so every line that mentions `_:` is set aside and loaded in one last call, which keeps `_:o0`
 one node across the whole file. TriG (prefixes, multi-line blocks) is loaded whole.
@@ -36,11 +36,11 @@ from typing import Iterator
 from kg.errors import KgError
 
 CHUNK = 1 << 20
-# 64 MiB is ~320k quads of the synthetic graph; two such loads in flight peaked at ~0.9 GB,
-# against 2.1 GB for one call over the 5M file. Fewer, bigger slices cost less CPU per quad
-# (96 MiB: ~10 % less, 1.4 GB peak).
-SLICE_BYTES = 64 << 20
-SLICE_QUADS = 320_000  # the same limit for files of short lines (~100 bytes/quad: 32 MiB)
+# 96 MiB is ~480k quads of the synthetic graph; two such loads in flight peaked at 1.35-1.41 GB
+# at 5M, against 2.0-2.2 GB for one call over the file. Smaller slices cost more CPU per quad
+# (more SST files to ingest and compact): 64 MiB peaked at 0.9 GB but took ~8 % more CPU.
+SLICE_BYTES = 96 << 20
+SLICE_QUADS = 480_000  # the same limit for files of short lines (~100 bytes/quad: 48 MiB)
 LOADERS = 2
 
 
