@@ -37,7 +37,7 @@ def sorted_without_blanks(store) -> list[str]:
     return sorted(str(q) for q in store if not any(isinstance(t, ox.BlankNode) for t in (q.subject, q.object)))
 
 
-@pytest.mark.parametrize("slice_bytes,slice_quads", [(4096, 10**9), (1 << 20, 100), (4096, 7)])
+@pytest.mark.parametrize("slice_bytes,slice_quads", [(4096, 10**9), (1 << 20, 100), (4096, 7), (64, 10**9)])
 def test_slices_cover_every_line_once_and_blank_nodes_come_last(tmp_path, slice_bytes, slice_quads):
     nq = tmp_path / "g.nq"
     lines = write_nq(nq, 2000, BLANKS)

@@ -153,31 +153,52 @@ def _end_of_line(data: bytes, n: int) -> int:
     return pos
 
 
+def _read_into(fh, view: memoryview) -> int:
+    """Fill `view` from `fh` (raw reads may come short); the byte count, less only at end of file."""
+    got = 0
+    while got < len(view) and (n := fh.readinto(view[got:])):
+        got += n
+    return got
+
+
 def nquads_slices(path: Path, slice_bytes: int = SLICE_BYTES, slice_quads: int = SLICE_QUADS,
                   hasher=None) -> Iterator[Slice]:
     """Cut an N-Quads file at line ends into slices of at most ~`slice_bytes` and `slice_quads`
     lines (the loader's memory grows with both: string bytes, and a fixed cost per quad); the
-    lines with blank nodes come last, as one slice. `hasher` is fed every byte of the file in order."""
+    lines with blank nodes come last, as one slice. `hasher` is fed every byte of the file in order.
+
+    Each slice is read straight into its own bytearray (pyoxigraph takes one as input) and cut
+    in place: at 5M this halves the CPU the slicing costs against read()+concatenation."""
     blank, blank_lines, line, carry = [], [], 1, b""
-    with open(path, "rb") as fh:
+    with open(path, "rb", buffering=0) as fh:
         while True:
-            chunk = fh.read(max(slice_bytes - len(carry), 1))
-            if chunk and not chunk.endswith(b"\n"):
-                chunk += fh.readline()
+            data = bytearray(max(slice_bytes, len(carry) + 1))
+            view = memoryview(data)
+            view[:len(carry)] = carry
+            got = _read_into(fh, view[len(carry):])
             if hasher is not None:
-                hasher.update(chunk)
-            data, carry = carry + chunk, b""
+                hasher.update(view[len(carry):len(carry) + got])
+            view.release()
+            del data[len(carry) + got:]
             if not data:
                 break
-            if data.count(b"\n") > slice_quads:
-                cut = _end_of_line(data, slice_quads)
-                data, carry = data[:cut], data[cut:]
+            # Whole lines only: the part after the last newline starts the next slice.
+            cut = data.rfind(b"\n") + 1 if got else len(data)
+            lines = data.count(b"\n", 0, cut)
+            if lines > slice_quads:
+                cut, lines = _end_of_line(data, slice_quads), slice_quads
+            if not cut:  # one line longer than a slice: read on until it ends
+                carry = bytes(data)
+                slice_bytes *= 2
+                continue
+            carry = bytes(data[cut:])
+            del data[cut:]
             if b"_:" in data:
                 piece = _set_aside_blank_nodes(data, line, blank, blank_lines)
             else:
                 piece = Slice(data, line)
-            line += data.count(b"\n")
-            del data, chunk
+            line += lines
+            del data
             if piece.data:
                 yield piece
     if blank:
