@@ -167,8 +167,8 @@ def nquads_slices(path: Path, slice_bytes: int = SLICE_BYTES, slice_quads: int =
     lines (the loader's memory grows with both: string bytes, and a fixed cost per quad); the
     lines with blank nodes come last, as one slice. `hasher` is fed every byte of the file in order.
 
-    Each slice is read straight into its own bytearray (pyoxigraph takes one as input) and cut
-    in place: at 5M this halves the CPU the slicing costs against read()+concatenation."""
+    Each slice is read straight into a bytearray and cut in place, then handed over as bytes
+    (one copy): at 5M 4 s of CPU against 6.7 s for read()+concatenation."""
     blank, blank_lines, line, carry = [], [], 1, b""
     with open(path, "rb", buffering=0) as fh:
         while True:
@@ -196,7 +196,7 @@ def nquads_slices(path: Path, slice_bytes: int = SLICE_BYTES, slice_quads: int =
             if b"_:" in data:
                 piece = _set_aside_blank_nodes(data, line, blank, blank_lines)
             else:
-                piece = Slice(data, line)
+                piece = Slice(bytes(data), line)  # pyoxigraph copies a bytearray it is given, bytes not
             line += lines
             del data
             if piece.data:
