@@ -101,10 +101,25 @@ def write_results(allres: dict, path: Path) -> None:
     row = lambda name, f: f"| {name} | " + " | ".join(f(r) for r in R) + " |\n"  # noqa: E731
 
     def ratio(r):
-        ours, raw = r["load"].get("seconds"), r["raw_load"]["wall"]
-        if not ours:
+        # The raw CLI only loads; ours then compacts (bulk_load_file(optimize=True), as every store
+        # kg builds is), so the ratio is given for the load alone, with compaction, and per child wall.
+        load, raw = r["load"], r["raw_load"]["wall"]
+        if not load.get("load_seconds"):
             return "—"
-        return f"{raw / ours:.0%} (vs child wall {raw / r['load']['wall']:.0%}; load only {raw / r['load']['load_seconds']:.0%})"
+        parts = [f"{raw / load['load_seconds']:.0%} (load alone)"]
+        if load.get("compact_seconds") is not None:
+            parts.append(f"{raw / (load['load_seconds'] + load['compact_seconds']):.0%} with compaction")
+        parts.append(f"{raw / load['wall']:.0%} vs our child's whole wall")
+        return "; ".join(parts)
+
+    def ours(r):
+        load = r["load"]
+        if "compact_seconds" in load:
+            what = f"load {load['load_seconds']:.1f} s + compaction {load['compact_seconds']:.1f} s"
+        else:
+            what = f"{load.get('seconds', 0):.1f} s"
+        hashed = f"hash {load['hash_seconds']:.1f} s" if "hash_seconds" in load else "hash included"
+        return f"{what} (child wall {load['wall']:.1f} s; {hashed}), peak {load['peak_rss'] / 2**20:.0f} MB"
 
     out = ["# Scale benchmark results\n",
            "Synthetic graphs from `kg synth` (seed 42) in the project's model; every step ran in its own "
@@ -118,7 +133,7 @@ def write_results(allres: dict, path: Path) -> None:
            row("N-Quads file", lambda r: f"{r['file_mb']:.0f} MB"),
            row("generate (kg synth)", lambda r: f"{r['generate']['wall']:.1f} s, peak {r['generate']['peak_rss'] / 2**20:.0f} MB"),
            row("raw `oxigraph load` CLI", lambda r: f"{r['raw_load']['wall']:.1f} s, peak {r['raw_load']['peak_rss'] / 2**20:.0f} MB"),
-           row("ours `kg.bulk.bulk_load_file` (child wall incl. Python start)", lambda r: f"{r['load'].get('seconds', 0):.1f} s ({r['load']['wall']:.1f} s; " + (f"hash {r['load']['hash_seconds']:.1f} s" if "hash_seconds" in r["load"] else "hash included") + f"), peak {r['load']['peak_rss'] / 2**20:.0f} MB"),
+           row("ours `kg.bulk.bulk_load_file` (sliced load, then compaction)", ours),
            row("load throughput ours / raw (target ≥ 80 %)", ratio),
            row("label search p50 / p95, indexed (target ≤ 100 ms)", lambda r: f"{ms(r['search'].get('p50'))} / {ms(r['search'].get('p95'))}"),
            row("label search p50, full scan (SPARQL CONTAINS)", lambda r: ms(r["search"].get("scan_p50"))),

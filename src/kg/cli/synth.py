@@ -33,8 +33,8 @@ def synth(scale: str, out_dir: Path, seed: int, store_dir: Path | None, index: b
         from kg.bulk import bulk_load_file
 
         stats = bulk_load_file(out_dir / info["file"], store_dir)
-        click.echo(f"loaded into {store_dir}: {stats['quads']} quads in {stats['seconds']} s "
-                   f"({stats['quads_per_second']} quads/s)")
+        click.echo(f"loaded into {store_dir}: {stats['quads']} quads in {stats['load_seconds']} s "
+                   f"({stats['quads_per_second']} quads/s), compacted in {stats['compact_seconds']} s")
         if index:
             from kg.search_index import build_index
 
