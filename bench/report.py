@@ -98,8 +98,13 @@ def targets(r: dict) -> list[str]:
     load, raw = r.get("load") or {}, (r.get("raw_load") or {}).get("wall")
     if load.get("load_seconds") and raw:
         share = raw / load["load_seconds"]
-        extra = (f"; {raw / (load['load_seconds'] + load['compact_seconds']):.0%} counting the compaction "
-                 "the raw CLI does not do" if load.get("compact_seconds") is not None else "")
+        raw_compact = (r.get("raw_load") or {}).get("compact")
+        extra = ""
+        if load.get("compact_seconds") is not None and raw_compact is not None:
+            extra = (f"; load + compaction {(raw + raw_compact) / (load['load_seconds'] + load['compact_seconds']):.0%}"
+                     " of `oxigraph load` + `oxigraph optimize`")
+        elif load.get("compact_seconds") is not None:
+            extra = f"; {raw / (load['load_seconds'] + load['compact_seconds']):.0%} counting our compaction only"
         out.append(f"| load ≥ 80 % of raw `oxigraph load` throughput | {share:.0%}{extra} | {verdict(share >= 0.8)} |\n")
     if load.get("peak_rss"):
         # decimal GB (10^9 bytes): the stricter reading of "2 GB"
@@ -145,8 +150,12 @@ def write_results(allres: dict, path: Path) -> None:
         if not load.get("load_seconds"):
             return "—"
         parts = [f"{raw / load['load_seconds']:.0%} (load alone)"]
-        if load.get("compact_seconds") is not None:
-            parts.append(f"{raw / (load['load_seconds'] + load['compact_seconds']):.0%} with compaction")
+        raw_compact = r["raw_load"].get("compact")
+        if load.get("compact_seconds") is not None and raw_compact is not None:
+            parts.append(f"{(raw + raw_compact) / (load['load_seconds'] + load['compact_seconds']):.0%} "
+                         "load + compaction (raw: `oxigraph optimize`)")
+        elif load.get("compact_seconds") is not None:
+            parts.append(f"{raw / (load['load_seconds'] + load['compact_seconds']):.0%} counting our compaction only")
         parts.append(f"{raw / load['wall']:.0%} vs our child's whole wall")
         return "; ".join(parts)
 
@@ -170,7 +179,9 @@ def write_results(allres: dict, path: Path) -> None:
            row("entities / claims / reports", lambda r: f"{r['info']['entities']:,} / {r['info']['claims']:,} / {r['info']['reports']:,}"),
            row("N-Quads file", lambda r: f"{r['file_mb']:.0f} MB"),
            row("generate (kg synth)", lambda r: f"{r['generate']['wall']:.1f} s, peak {r['generate']['peak_rss'] / 2**20:.0f} MB"),
-           row("raw `oxigraph load` CLI", lambda r: f"{r['raw_load']['wall']:.1f} s, peak {r['raw_load']['peak_rss'] / 2**20:.0f} MB"),
+           row("raw `oxigraph load` CLI (+ `oxigraph optimize`)", lambda r: f"{r['raw_load']['wall']:.1f} s"
+               + (f" + {r['raw_load']['compact']:.1f} s" if r["raw_load"].get("compact") is not None else "")
+               + f", peak {r['raw_load']['peak_rss'] / 2**20:.0f} MB"),
            row("ours `kg.bulk.bulk_load_file` (sliced load, then compaction)", ours),
            row("load throughput ours / raw (target ≥ 80 %)", ratio),
            row("label search p50 / p95, indexed (target ≤ 100 ms)", lambda r: f"{ms(r['search'].get('p50'))} / {ms(r['search'].get('p95'))}"),
