@@ -271,6 +271,11 @@ def bench_load(nq: Path, store: Path, raw_dir: Path, runs: int, log) -> tuple[di
     return best["raw"], best["ours"], every
 
 
+def question_params(info: dict) -> dict:
+    """Each parametrised question's arguments: PARAMS' sample kinds resolved to this graph's IRIs."""
+    return {q: {k: info["samples"][v] for k, v in p.items()} for q, p in PARAMS.items()}
+
+
 def bench_questions(store: Path, info: dict, args, log) -> dict:
     """Every saved question in its own child: full answer, and for listings also the first page.
 
@@ -278,7 +283,7 @@ def bench_questions(store: Path, info: dict, args, log) -> dict:
     first-page run, listings only)."""
     from kg.query import list_questions
 
-    params = {q: {k: info["samples"][v] for k, v in p.items()} for q, p in PARAMS.items()}
+    params = question_params(info)
     wanted = set(args.questions.split(",")) if args.questions else None
     out = {}
     for q in list_questions(("questions",)):
@@ -305,7 +310,7 @@ def bench_size(size: int, args, log) -> dict:
     res["file_mb"] = nq.stat().st_size / 2**20
     res["raw_load"], res["load"], res["load_runs"] = bench_load(nq, store, folder / "raw-store", args.load_runs, log)
     res["questions"] = bench_questions(store, info, args, lambda m: log(f"[{label(size)}] {m}"))
-    params = {q: {k: info["samples"][v] for k, v in p.items()} for q, p in PARAMS.items()}
+    params = question_params(info)
     if size <= args.rdflib_max:
         log(f"[{label(size)}] rdflib")
         lines: list = []

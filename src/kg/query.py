@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import KgError
-from kg.store import Iri, Lit, Result, Term, _code_spans, open_store, term_json, term_parts, term_text
+from kg.store import (Iri, Lit, Result, Term, code_layout, open_store, projected_vars, term_json, term_parts,
+                      term_text)
 
 CATEGORIES = ("questions", "checks", "exports")
 PARAM_TYPES = ("iri", "string", "integer", "decimal", "lang")
@@ -251,12 +252,6 @@ def check_page(limit, offset) -> tuple[int | None, int | None]:
     return whole("limit", limit), whole("offset", offset)
 
 
-def _projected_vars(head: str) -> list[str]:
-    """Variables a SELECT head projects: `?x` and the `?y` of `(… AS ?y)`, in order."""
-    plain = re.sub(r"\(.*?\bAS\b", " ", head, flags=re.I | re.S)
-    return list(dict.fromkeys(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", plain)))
-
-
 _KW = r"(?<![?$\w:])"  # a keyword, not the end of a variable (?values) or prefixed name (sk:limit)
 
 
@@ -274,12 +269,7 @@ def paged_text(text: str, limit: int | None, offset: int | None) -> str:
     """
     if limit is None and not offset:
         return text
-    positions = list(_code_spans(text))  # (index in text, char) outside comments, strings, IRIs
-    flat = "".join(ch for _, ch in positions)
-    depth_at, depth = [], 0
-    for ch in flat:
-        depth_at.append(depth)
-        depth += (ch == "{") - (ch == "}")
+    positions, flat, depth_at = code_layout(text)
     form = next((m for m in re.finditer(rf"{_KW}(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", flat, re.I)
                  if depth_at[m.start()] == 0), None)
     if form is None:
@@ -336,7 +326,7 @@ def _tie_breakers(head: str, modifiers: str) -> str:
     head = re.sub(r"^(DISTINCT|REDUCED)\b", "", head.strip(), flags=re.I)
     if head.lstrip().startswith("*"):
         return ""
-    names = _projected_vars(head)
+    names = projected_vars(head)
     order_by = re.search(rf"{_KW}ORDER\s+BY\b(.*)", modifiers, re.I | re.S)
     if order_by:  # a variable the query already sorts on needs no second key
         names = [n for n in names if not re.search(rf"[?$]{n}\b", order_by.group(1))]

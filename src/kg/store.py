@@ -374,17 +374,30 @@ def _code_spans(text: str) -> Iterable[tuple[int, str]]:
         i += 1
 
 
-def project_params(text: str, names: list[str]) -> tuple[str, list[str]]:
-    """Add `names` to the outermost SELECT list (and GROUP BY) unless already projected.
-
-    Returns the new text and the variables added. Not a SELECT, or SELECT *: unchanged.
-    """
+def code_layout(text: str) -> tuple[list[tuple[int, str]], str, list[int]]:
+    """The query's code outside comments, strings and IRIs: (index in text, char) pairs, those
+    chars as one string, and the brace depth before each char (0 = top level)."""
     positions = list(_code_spans(text))
     flat = "".join(ch for _, ch in positions)
     depth_at, depth = [], 0
     for ch in flat:
         depth_at.append(depth)
         depth += (ch == "{") - (ch == "}")
+    return positions, flat, depth_at
+
+
+def projected_vars(head: str) -> list[str]:
+    """Variables a SELECT head projects: `?x` and the `?y` of `(… AS ?y)`, in order."""
+    plain = re.sub(r"\(.*?\bAS\b", " ", head, flags=re.I | re.S)
+    return list(dict.fromkeys(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", plain)))
+
+
+def project_params(text: str, names: list[str]) -> tuple[str, list[str]]:
+    """Add `names` to the outermost SELECT list (and GROUP BY) unless already projected.
+
+    Returns the new text and the variables added. Not a SELECT, or SELECT *: unchanged.
+    """
+    positions, flat, depth_at = code_layout(text)
     top = [m for m in re.finditer(r"\bSELECT\b(\s+(?:DISTINCT|REDUCED)\b)?", flat, re.I)
            if depth_at[m.start()] == 0]
     if not top:
@@ -394,7 +407,7 @@ def project_params(text: str, names: list[str]) -> tuple[str, list[str]]:
     head = flat[sel.end(): brace if brace >= 0 else len(flat)]
     if head.strip().startswith("*"):
         return text, []
-    already = set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", re.sub(r"\(.*?\bAS\b", "", head, flags=re.I | re.S)))
+    already = set(projected_vars(head))
     add = [n for n in names if n not in already]
     if not add:
         return text, []

@@ -55,11 +55,11 @@ def _from_parts(value: Any) -> Term:
     return Term("literal", text, lang, None if datatype == XSD_STRING else datatype)
 
 
-def _ox_literal(v: Any) -> Term:
+def _ox_literal(v: Any, xsd_string: str) -> Term:
     if v.language:
         return Term("literal", v.value, v.language)
     dt = v.datatype.value
-    return Term("literal", v.value, None, None if dt == _XSD_STRING else dt)
+    return Term("literal", v.value, None, None if dt == xsd_string else dt)
 
 
 def _converter(cls: type):
@@ -68,13 +68,12 @@ def _converter(cls: type):
         if cls.__name__ == "NamedNode":
             return lambda v: Term("iri", v.value)
         if cls.__name__ == "Literal":
-            return _ox_literal
+            from kg.store import XSD_STRING
+
+            return lambda v: _ox_literal(v, XSD_STRING)
     if cls.__module__.startswith("rdflib") and cls.__name__ == "URIRef":
         return lambda v: Term("iri", str(v))
     return _from_parts
-
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 _CONVERTERS: dict[type, Any] = {}
