@@ -18,9 +18,9 @@ number of rows) or `listing` (one row per fact or entity: thousands at national 
 Folders are categories: queries/questions (user questions), queries/checks (data-quality checks,
 `*-violation.rq`, written by the validation side), queries/exports (CONSTRUCT exports).
 
-Parameters are turned into RDF terms and handed to the engine as bindings (pyoxigraph
-substitutions / rdflib initBindings, or an escaped VALUES block); user text is never pasted into
-the query. Every question may use `?lang`, bound to the chosen language (zh or en).
+Parameters are turned into RDF terms, escaped, and bound into the query text by
+`kg.store.bind_text` (a constant in place of the variable), the same text for every engine and
+store, so a question answers the same everywhere; user text is never pasted into the query. Every question may use `?lang`, bound to the chosen language (zh or en).
 """
 from __future__ import annotations
 
