@@ -17,7 +17,8 @@ of the variable means the same thing in every scope on every engine.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from functools import lru_cache
+from itertools import accumulate
 
 from kg.errors import KgError
 
@@ -25,46 +26,29 @@ _KW = r"(?<![?$\w:])"  # a keyword, not the end of a variable (?values) or prefi
 _VAR = re.compile(r"[?$]([\w\u00B7\u0300-\u036F\u203F\u2040]+)")
 
 
-def _code_spans(text: str) -> Iterable[tuple[int, str]]:
-    """Yield (index, char) of query text outside comments, strings and IRIs."""
-    i, n = 0, len(text)
-    iri = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-    while i < n:
-        ch = text[i]
-        if ch == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        if ch in "'\"":
-            q3 = text[i:i + 3]
-            if q3 in ("'''", '"""'):
-                j = text.find(q3, i + 3)
-                i = n if j < 0 else j + 3
-                continue
-            j = i + 1
-            while j < n and text[j] != ch:
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-            continue
-        if ch == "<":
-            m = iri.match(text, i)
-            if m:
-                i = m.end()
-                continue
-        yield i, ch
-        i += 1
+# What is not code: comments, strings (long and short) and IRIs. An unclosed string runs to the end.
+_NOT_CODE = re.compile(r"""#[^\n]*|\"\"\"[\s\S]*?(?:\"\"\"|$)|'''[\s\S]*?(?:'''|$)"""
+                       r"""|"(?:[^"\\]|\\[\s\S])*"?|'(?:[^'\\]|\\[\s\S])*'?|<[^<>"{}|^`\\\x00-\x20]*>""")
 
 
+@lru_cache(maxsize=128)
 def code_layout(text: str) -> tuple[list[tuple[int, str]], str, list[int]]:
     """The query's code outside comments, strings and IRIs: (index in text, char) pairs, those
-    chars as one string, and the brace depth before each char (0 = top level)."""
-    positions = list(_code_spans(text))
-    flat = "".join(ch for _, ch in positions)
-    depth_at, depth = [], 0
-    for ch in flat:
-        depth_at.append(depth)
-        depth += (ch == "{") - (ch == "}")
-    return positions, flat, depth_at
+    chars as one string, and the brace depth before each char (0 = top level).
+
+    Cached (saved questions are run again and again); callers must not change the lists."""
+    index: list[int] = []
+    parts, pos = [], 0
+    for m in _NOT_CODE.finditer(text):
+        if m.start() > pos:
+            index.extend(range(pos, m.start()))
+            parts.append(text[pos:m.start()])
+        pos = m.end()
+    index.extend(range(pos, len(text)))
+    parts.append(text[pos:])
+    flat = "".join(parts)
+    depth = list(accumulate((ch == "{") - (ch == "}") for ch in flat))
+    return list(zip(index, flat)), flat, [0] + depth[:-1]
 
 
 def projected_vars(head: str) -> list[str]:
@@ -80,14 +64,6 @@ def names_dataset(text: str) -> bool:
 
 
 # --------------------------------------------------------------------------- binding
-def _paren_depths(flat: str, start: int, end: int) -> dict[int, int]:
-    out, depth = {}, 0
-    for i in range(start, end):
-        out[i] = depth
-        depth += (flat[i] == "(") - (flat[i] == ")")
-    return out
-
-
 def _clause_span(flat: str, start: int, end: int, head: str, stops: str) -> tuple[int, int] | None:
     """Where the clause `head` (GROUP BY, ORDER BY) sits in flat[start:end]: up to the next
     keyword of `stops` or `end`."""
@@ -98,29 +74,36 @@ def _clause_span(flat: str, start: int, end: int, head: str, stops: str) -> tupl
     return m.end(), stop.start() if stop else end
 
 
+def _find(flat: str, depth_at: list[int], ch: str, depth: int, start: int) -> int | None:
+    """The first `ch` at or after `start` whose brace depth (before it) is `depth`."""
+    k = flat.find(ch, start)
+    while k >= 0 and depth_at[k] != depth:
+        k = flat.find(ch, k + 1)
+    return None if k < 0 else k
+
+
+_HEAD_END = re.compile(rf"\{{|{_KW}(?:WHERE|FROM)\b", re.I)
+
+
 class _Level:
     """One SELECT (the query's or a subquery's): its head, WHERE group and modifiers in `flat`."""
 
     def __init__(self, flat: str, depth_at: list[int], sel: re.Match):
         d = self.depth = depth_at[sel.start()]
-        parens, i = 0, sel.end()
-        stop = re.compile(rf"{_KW}(?:WHERE|FROM)\b", re.I)
-        while i < len(flat):
-            ch = flat[i]
-            if parens == 0 and (ch == "{" or stop.match(flat, i)):
+        i = len(flat)
+        for m in _HEAD_END.finditer(flat, sel.end()):  # outside brackets: `(EXISTS { … } AS ?x)` is in the head
+            if flat.count("(", sel.end(), m.start()) == flat.count(")", sel.end(), m.start()):
+                i = m.start()
                 break
-            parens += (ch == "(") - (ch == ")")
-            i += 1
         self.head = (sel.end(), i)
         self.star = flat[sel.end():i].strip().startswith("*")
-        self.open = next((k for k in range(i, len(flat)) if flat[k] == "{" and depth_at[k] == d), None)
-        self.close = None if self.open is None else next(
-            (k for k in range(self.open + 1, len(flat)) if flat[k] == "}" and depth_at[k] == d + 1), None)
+        self.open = _find(flat, depth_at, "{", d, i)
+        self.close = None if self.open is None else _find(flat, depth_at, "}", d + 1, self.open + 1)
         self.group = self.order = None
         if self.close is None:
             return
-        end = next((k for k in range(self.close + 1, len(flat)) if flat[k] == "}" and depth_at[k] == d),
-                   len(flat))
+        end = _find(flat, depth_at, "}", d, self.close + 1)
+        end = len(flat) if end is None else end
         if d == 0:  # the query's trailing VALUES block is not a modifier
             values = re.compile(rf"{_KW}VALUES\b", re.I).search(flat, self.close + 1, end)
             end = values.start() if values else end
@@ -145,11 +128,14 @@ def bind_text(text: str, bindings: dict) -> str:
     through kg.store.term_to_sparql, which escapes literals and rejects IRIs that could end the
     term early, so a value can never become query syntax. Unbound names are left as variables.
     """
+    return _bind_text(text, tuple(bindings.items())) if bindings else text
+
+
+@lru_cache(maxsize=512)  # terms are frozen dataclasses: (text, bindings) is a key
+def _bind_text(text: str, items: tuple) -> str:
     from kg.store import term_to_sparql
 
-    if not bindings:
-        return text
-    terms = {name: term_to_sparql(term) for name, term in bindings.items()}
+    terms = {name: term_to_sparql(term) for name, term in items}
     positions, flat, depth_at = code_layout(text)
     names = "|".join(re.escape(n) for n in terms)
     edits: list[tuple[int, int, str]] = []  # (flat start, flat end, replacement); start == end inserts
@@ -166,19 +152,22 @@ def bind_text(text: str, bindings: dict) -> str:
             values_lists.append((m.end(), var.end() if var else m.end()))
     levels = [_Level(flat, depth_at, m) for m in re.finditer(rf"{_KW}SELECT\b(\s+(?:DISTINCT|REDUCED)\b)?",
                                                               flat, re.I)]
+
+    def parens(i: int) -> int:  # bracket depth before flat[i]
+        return flat.count("(", 0, i) - flat.count(")", 0, i)
+
     grouped, sole = {}, {}  # level → names its GROUP BY lists bare; subquery → the one bound column it keeps
     for n, lv in enumerate(levels):
         if lv.group:
             a, b = lv.group
-            depth = _paren_depths(flat, a, b)
-            grouped[n] = {v.group(1) for v in _VAR.finditer(flat, a, b) if depth[v.start()] == 0}
+            grouped[n] = {v.group(1) for v in _VAR.finditer(flat, a, b) if parens(v.start()) == parens(a)}
         head = projected_vars(flat[lv.head[0]:lv.head[1]])
         if lv.depth and head and not set(head) - set(terms):
             sole[n] = head[0]
     star_uses: dict[int, set[str]] = {}
     for v in _VAR.finditer(flat):
         name = v.group(1)
-        if name not in terms or any(a <= v.start() < b for a, b, _ in edits[:len(bound_calls)]):
+        if name not in terms or any(m.start() <= v.start() < m.end() for m in bound_calls):
             continue
         if re.search(rf"{_KW}AS\s*$", flat[max(0, v.start() - 40):v.start()], re.I):
             raise _refuse(name, f"assigns it (AS ?{name})")
@@ -190,8 +179,7 @@ def bind_text(text: str, bindings: dict) -> str:
             if lv.star and lv.open is not None and lv.close is not None and lv.open < v.start() < lv.close:
                 star_uses.setdefault(n, set()).add(name)
             for kind, span in (("head", lv.head), ("group", lv.group), ("order", lv.order)):
-                if not (span and span[0] <= v.start() < span[1]
-                        and _paren_depths(flat, span[0], v.start() + 1)[v.start()] == 0):
+                if not (span and span[0] <= v.start() < span[1] and parens(v.start()) == parens(span[0])):
                     continue
                 # The query's own SELECT keeps the column; a subquery need not export it (every use
                 # outside is the constant too) and must not: the enclosing SELECT may project it as

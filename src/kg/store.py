@@ -13,7 +13,9 @@ Engines
 - ``memory``: pyoxigraph in memory, from a dataset handed in directly (the fake for tests).
 
 Every engine runs queries with the default graph as the union of all graphs, so users need no
-GRAPH clause; `GRAPH ?g` still reaches the named graph of each report.
+GRAPH clause; `GRAPH ?g` still reaches the named graph of each report. A query that names its own
+dataset (FROM / FROM NAMED), or a protocol `dataset=`, gets exactly that dataset instead.
+Parameters are bound into the text by `bind_text` (kg.sparql_text) for every engine: one path.
 
 The oxigraph fast path deliberately avoids importing rdflib (≈0.2 s of the ~0.3 s a
 `kg query` takes otherwise): prefixes are stored in the store's metadata file and result rows
