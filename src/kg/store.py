@@ -251,9 +251,11 @@ class OxigraphBackend:
             self._run(text, None)
             raise
 
-    def query(self, text: str, bindings: dict[str, Term] | None = None) -> Result:
+    def query(self, text: str, bindings: dict[str, Term] | None = None, *, allow_service=()) -> Result:
         import pyoxigraph as ox
+        from kg.guard import check_query
 
+        check_query(text, allow_service=allow_service, prefixes=self.prefixes)  # depth, SERVICE
         bindings = bindings or {}
         try:
             if not bindings:
@@ -281,14 +283,21 @@ class OxigraphBackend:
             refuse_if_update(text)
             raise _ox_syntax_error(exc) from None
         except (RuntimeError, ValueError, OSError) as exc:
-            raise KgError(f"query failed: {exc}") from None
-        if isinstance(res, ox.QueryBoolean):
-            return Result("ask", ["boolean"], [(bool(res),)], boolean=bool(res), engine=self.engine)
-        if isinstance(res, ox.QueryTriples):
-            triples = [(t.subject, t.predicate, t.object) for t in res]
-            return Result("construct", ["subject", "predicate", "object"], triples,
-                          engine=self.engine, triples=triples)
-        return self._select(res)
+            from kg.guard import engine_message  # no remote (SERVICE) body in the text
+
+            raise KgError(f"query failed: {engine_message(exc)}") from None
+        try:  # results are evaluated lazily: a failing SERVICE or read fails while iterating
+            if isinstance(res, ox.QueryBoolean):
+                return Result("ask", ["boolean"], [(bool(res),)], boolean=bool(res), engine=self.engine)
+            if isinstance(res, ox.QueryTriples):
+                triples = [(t.subject, t.predicate, t.object) for t in res]
+                return Result("construct", ["subject", "predicate", "object"], triples,
+                              engine=self.engine, triples=triples)
+            return self._select(res)
+        except (RuntimeError, ValueError, OSError) as exc:
+            from kg.guard import engine_message
+
+            raise KgError(f"query failed: {engine_message(exc)}") from None
 
     def _select(self, res, drop: set[str] = frozenset()) -> Result:
         names = [v.value for v in res.variables]
@@ -318,8 +327,11 @@ class RdflibBackend:
             return Literal(term.value, datatype=URIRef(check_iri(term.datatype)))
         return Literal(term.value)
 
-    def query(self, text: str, bindings: dict[str, Term] | None = None) -> Result:
+    def query(self, text: str, bindings: dict[str, Term] | None = None, *, allow_service=()) -> Result:
         from pyparsing import ParseException
+        from kg.guard import check_query
+
+        check_query(text, allow_service=allow_service, prefixes=self.prefixes)  # depth, SERVICE
 
         init = {k: self._native(v) for k, v in (bindings or {}).items()}
         try:
@@ -330,7 +342,9 @@ class RdflibBackend:
         except KgError:
             raise
         except Exception as exc:  # rdflib raises many kinds for bad queries
-            raise KgError(f"query failed: {exc}") from None
+            from kg.guard import engine_message  # no remote (SERVICE) body in the text
+
+            raise KgError(f"query failed: {engine_message(exc)}") from None
         if res.type == "ASK":
             return Result("ask", ["boolean"], [(bool(res.askAnswer),)], boolean=bool(res.askAnswer),
                           engine=self.engine)
