@@ -234,7 +234,9 @@ class OxigraphBackend:
         default graph, unless the query names its own dataset (FROM / FROM NAMED) or the protocol
         gives one (`dataset` = default graph IRIs, named graph IRIs; it overrides the query's)."""
         import pyoxigraph as ox
+        from kg.guard import check_query, engine_message
 
+        check_query(text, allow_service=allow_service, prefixes=self.prefixes)  # depth, SERVICE
         source = with_dataset(text, dataset)
         bound = bind_text(source, bindings or {})
         try:
@@ -245,14 +247,17 @@ class OxigraphBackend:
         except SyntaxError as exc:
             raise self._syntax_error(exc, text, bound != text) from None
         except (RuntimeError, ValueError, OSError) as exc:
-            raise KgError(f"query failed: {exc}") from None
-        if isinstance(res, ox.QueryBoolean):
-            return Result("ask", ["boolean"], [(bool(res),)], boolean=bool(res), engine=self.engine)
-        if isinstance(res, ox.QueryTriples):
-            triples = [(t.subject, t.predicate, t.object) for t in res]
-            return Result("construct", ["subject", "predicate", "object"], triples,
-                          engine=self.engine, triples=triples)
-        return self._select(res)
+            raise KgError(f"query failed: {engine_message(exc)}") from None  # no SERVICE body
+        try:  # results are evaluated lazily: a failing SERVICE or read fails while iterating
+            if isinstance(res, ox.QueryBoolean):
+                return Result("ask", ["boolean"], [(bool(res),)], boolean=bool(res), engine=self.engine)
+            if isinstance(res, ox.QueryTriples):
+                triples = [(t.subject, t.predicate, t.object) for t in res]
+                return Result("construct", ["subject", "predicate", "object"], triples,
+                              engine=self.engine, triples=triples)
+            return self._select(res)
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise KgError(f"query failed: {engine_message(exc)}") from None
 
     def _syntax_error(self, exc: SyntaxError, text: str, rewritten: bool) -> KgError:
         """The error at its place in the text the user wrote, not in the bound rewrite."""
@@ -285,6 +290,9 @@ class RdflibBackend:
         """As OxigraphBackend.query: the same bound text, the same dataset rules."""
         from pyparsing import ParseException
         import rdflib.plugins.sparql as rdflib_sparql
+        from kg.guard import check_query, engine_message
+
+        check_query(text, allow_service=allow_service, prefixes=self.prefixes)  # depth, SERVICE
 
         # rdflib would fetch a FROM graph it does not hold from the web; kg makes no request the
         # user did not ask for, and an unknown graph is empty on every other engine.
@@ -310,7 +318,7 @@ class RdflibBackend:
         except KgError:
             raise
         except Exception as exc:  # rdflib raises many kinds for bad queries
-            raise KgError(f"query failed: {exc}") from None
+            raise KgError(f"query failed: {engine_message(exc)}") from None  # no SERVICE body
         if res.type == "ASK":
             return Result("ask", ["boolean"], [(bool(res.askAnswer),)], boolean=bool(res.askAnswer),
                           engine=self.engine)
