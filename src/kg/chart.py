@@ -75,7 +75,9 @@ def chart_rows(obs: list[dict], info: dict[str, dict], indicator: str, concernin
     for o in obs:
         if o["ind"] != indicator:
             continue
-        if concerning and not ({concerning} & {curie(c) for c in o["concerning"]} | o["concerning"]):
+        # Parenthesized: `&` binds tighter than `|`, so without them any observation with some
+        # concerning value passed the filter.
+        if concerning and not ({concerning} & ({curie(c) for c in o["concerning"]} | o["concerning"])):
             continue
         d = info.get(o["about"], {})
         if local_name(d.get("type") or "") not in PLACE_CLASSES:

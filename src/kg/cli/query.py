@@ -10,6 +10,8 @@ from kg.errors import EXIT_OK, KgError
 
 _ENGINES = click.Choice(["oxigraph", "rdflib"])
 _LANGS = click.Choice(["zh", "en"])
+# = kg.query.MAX_PAGE (kg.query is slow to import for --help; test_robust_errors checks they agree).
+_PAGE = click.IntRange(min=0, max=10**18)
 
 
 def _store_env(store: str | None) -> str | None:
@@ -30,9 +32,9 @@ def _store_env(store: str | None) -> str | None:
 @click.option("--engine", default="oxigraph", show_default=True, type=_ENGINES,
               help="oxigraph (on-disk store) or rdflib (in memory, for comparison).")
 @click.option("--store", type=click.Path(file_okay=False), help="Store folder (default: KG_STORE or .kg-store/).")
-@click.option("--limit", type=click.IntRange(min=0), metavar="N",
+@click.option("--limit", type=_PAGE, metavar="N",
               help="Return at most N rows (one page; default: all rows).")
-@click.option("--offset", type=click.IntRange(min=0), metavar="N",
+@click.option("--offset", type=_PAGE, metavar="N",
               help="Skip the first N rows (with --limit: the page after them).")
 def query(name, params, file_, sparql, list_, fmt, lang, engine, store, limit, offset):
     """Run a saved question NAME, a --file, or --sparql text against the graph.
@@ -67,10 +69,9 @@ def query(name, params, file_, sparql, list_, fmt, lang, engine, store, limit, o
     else:
         text = sparql
         if file_:
-            try:
-                text = Path(file_).read_text(encoding="utf-8")
-            except OSError as exc:
-                raise KgError(f"cannot read {file_}: {exc.strerror}") from None
+            from kg.io import read_text
+
+            text = read_text(file_)
         try:
             result = q.run_sparql(text, kv, engine=engine, lang=lang, store_path=path, **page)
         except KgError as exc:
