@@ -61,6 +61,8 @@ def os_error(exc: OSError, file: str | None = None) -> KgError:
         why = "is a folder where a file is expected; give a file"
     elif code == errno.ENOTDIR:
         why = "a part of this path is a file where a folder is expected; check the path"
+    elif code == errno.EEXIST:
+        why = "is in the way (it already exists, and is not what is needed there); move it or choose another path"
     elif code == errno.ENOSPC:
         why = "no space left on the device; free some space and run again"
     elif code == errno.EROFS:
