@@ -37,11 +37,17 @@ for _name in COMMAND_MODULES:
         cli.add_command(_cmd)
 
 
+def _error(line: str) -> None:
+    from kg.remote import redact  # no secret in any message, whichever module raised it
+
+    click.echo(f"kg: {redact(line)}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="kg", standalone_mode=False)
     except KgError as exc:
-        click.echo(f"kg: {exc}", err=True)
+        _error(str(exc))
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
@@ -60,14 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         if os.environ.get("KG_DEBUG"):
             raise
-        click.echo(f"kg: {os_error(exc)}", err=True)
+        _error(str(os_error(exc)))
         return EXIT_ERROR
     except Exception as exc:
         if os.environ.get("KG_DEBUG"):
             raise
         what = (str(exc).strip().splitlines() or [""])[0][:300]
-        click.echo(f"kg: internal error: {type(exc).__name__}: {what} (a bug in kg: please report it; "
-                   "run with KG_DEBUG=1 to see the traceback)", err=True)
+        _error(f"internal error: {type(exc).__name__}: {what} (a bug in kg: please report it; "
+               "run with KG_DEBUG=1 to see the traceback)")
         return EXIT_ERROR
     # Commands return their exit code (0 ok, 1 invalid) instead of calling sys.exit.
     return rv if isinstance(rv, int) else 0
