@@ -32,6 +32,7 @@ from kg.viz_render import payload, render_html  # noqa: E402
 from kg.io import atomic_write_text  # noqa: E402
 
 CAP = 60.0
+LAYOUT_TARGET_S = 10.0  # layout of the 20k-node synthetic graph
 REPEAT = 5
 CHROMIUM = os.environ.get("KG_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -216,6 +217,9 @@ def main(sizes: list[int]) -> None:
                      f"| {second} | {fmt(pvg)} | {fmt(pvd) if pvg is not None else 'not drawn'} | {lb:.1f} / {la:.1f} |")
     lines += ["", "Targets: first draw ≤ 1 s at 1k and ≤ 4 s at 20k; layout ≤ 10 s at 20k.",
               "Load average above 2.5 means other jobs shared the 2 cores during that size."]
+    # The layout target was a wall-clock assert in tests/test_viz.py; it is checked here instead.
+    lines += [f"Layout at {n:,} nodes: {lay:.2f} s, target ≤ {LAYOUT_TARGET_S:.0f} s: "
+              f"{'met' if lay <= LAYOUT_TARGET_S else 'MISSED'}" for n, _, _, lay, *_ in rows if n >= 20_000]
     atomic_write_text(out_dir / "viz.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
 

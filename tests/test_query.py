@@ -51,6 +51,27 @@ def fx_env(monkeypatch, tmp_path_factory, fx):
     monkeypatch.setenv("KG_STORE", str(tmp_path_factory.getbasetemp() / "cli-store"))
 
 
+def read_back(text: str, fmt: str) -> tuple[list[str] | None, int]:
+    """Parse `kg query` output as its reader would: (column names or None, rows or triples)."""
+    import csv
+    import io
+
+    import rdflib
+
+    if fmt in ("csv", "tsv"):
+        rows = list(csv.reader(io.StringIO(text), delimiter="," if fmt == "csv" else "\t"))
+        return rows[0], len(rows) - 1
+    if fmt == "table":
+        lines = text.splitlines()
+        m = re.fullmatch(r"\((\d+) rows?\)", lines[-1])
+        assert m and len(lines) == int(m.group(1)) + 3, lines[-1]  # header, rule, rows, count
+        return lines[0].split(), int(m.group(1))
+    if fmt == "json":
+        doc = json.loads(text)
+        return doc["head"]["vars"], len(doc["results"]["bindings"])
+    return None, len(rdflib.Graph().parse(data=text, format={"turtle": "turtle", "ntriples": "nt"}[fmt]))
+
+
 def run_cli(capsys, *args):
     code = main(list(args))
     out, err = capsys.readouterr()
@@ -93,7 +114,11 @@ def test_question_runs_in_every_format(request, data, qid):
         formats = q.GRAPH_FORMATS + ("table", "csv", "tsv") if res.kind == "construct" else q.SELECT_FORMATS
         for fmt in formats:
             text = q.format_result(res, fmt, store.prefixes)
-            assert isinstance(text, str)
+            header, n = read_back(text, fmt)
+            # A reader of the output gets every row (or triple) back, under the query's columns.
+            assert n == (len({tuple(q.term_nt(t) for t in tr) for tr in res.triples})
+                         if fmt in q.GRAPH_FORMATS else len(res.rows)), (qid, fmt)
+            assert header in (None, res.columns), (qid, fmt)
         if res.kind == "select":
             doc = json.loads(q.format_result(res, "json"))
             assert doc["head"]["vars"] == res.columns
@@ -216,7 +241,7 @@ def test_find_entities_variants(fx, name):
 
 def test_cli_describe(capsys, fx_env):
     code, out, _ = run_cli(capsys, "describe", "兗矿能源")
-    assert code == 0 and "兖矿能源集团股份有限公司" in out and "订单班" in out or "sk:" not in out
+    assert code == 0 and "兖矿能源集团股份有限公司" in out and "订单班" in out and "sk:" not in out
     code, out, _ = run_cli(capsys, "describe", "兖州", "--format", "json", "--lang", "en")
     card = json.loads(out)
     assert card["iri"].endswith("/id/yanzhou") and "兗州" in card["alt_labels"]

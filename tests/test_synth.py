@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pyoxigraph as ox
 import pytest
@@ -106,11 +107,18 @@ def test_index_rebuilt_when_store_changes(graph, tmp_path):
     store = tmp_path / "store"
     bulk_load_file(out / "kg.nq", store)
     n = build_index(store)
-    assert n > 0 and (store / "label-index.sqlite").is_file()
+    index = store / "label-index.sqlite"
+    assert n > 0 and index.is_file()
+    before = search("济南", store_dir=store)  # also caches a connection to the current index
+    built = index.stat().st_ino
     meta = json.loads((store / "kg-store.json").read_text())
     meta["hash"] = "changed"
     (store / "kg-store.json").write_text(json.dumps(meta))
-    assert search("济南", store_dir=store)  # stale index noticed and rebuilt, still answers
+    assert search("济南", store_dir=store) == before  # stale index noticed and rebuilt, same answer
+    # Rebuilt: a new file (temp file + rename) that records the store's new hash.
+    with sqlite3.connect(index) as con:
+        assert dict(con.execute("SELECT key, value FROM meta"))["store_hash"] == "changed"
+    assert index.stat().st_ino != built
 
 
 def test_parse_scale():

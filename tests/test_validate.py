@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -138,5 +139,9 @@ def test_run_shacl_leaves_the_dataset_as_it_was(repo):
 
 
 def test_pyshacl_is_timed(repo):
-    report = validate(compile_dataset(repo), repo)
-    assert report.timings["shacl"] >= 0
+    ds = compile_dataset(repo)
+    t0 = time.perf_counter()
+    report = validate(ds, repo)
+    wall = time.perf_counter() - t0
+    # pyshacl over the real graph takes well over a millisecond, and is part of the whole run.
+    assert 0 < report.timings["shacl"] <= wall + 0.001

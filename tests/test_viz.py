@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pyoxigraph
 import pytest
@@ -121,11 +120,11 @@ def test_page_data_is_the_payload_in_columns(ds):
     assert len(script_json(page_data(big))) < 0.7 * len(script_json(big))
 
 
-def test_layout_fast_and_complete():
+def test_layout_complete():
+    # Its speed (target: ≤ 10 s at 20k nodes) is measured by bench/bench_viz.py, not asserted here:
+    # a wall-clock limit fails on a busy CI machine for reasons that are not the code's.
     G = synthetic_graph(20_000)
-    t = time.perf_counter()
     pos = layout(G)
-    assert time.perf_counter() - t < 10
     assert len(pos) == G.number_of_nodes()
     assert len(set(pos.values())) > 0.95 * len(pos)  # nodes are spread out, not piled up
 

@@ -26,7 +26,7 @@ from rdflib.plugins.sparql import prepareQuery
 
 from kg import oxi, paths
 from kg.errors import KgError
-from kg.io import atomic_write_text, replace_dir, staging_dir_for
+from kg.io import atomic_write_text, read_bytes, read_text, replace_dir, staging_dir_for
 from kg.namespaces import E, PREFIXES, PROV, SK, SRC, bind_all, sparql_prefixes
 
 # rdflib logs a full traceback for every ill-typed literal (e.g. "2024-02-30"^^xsd:date); the
@@ -70,18 +70,27 @@ def find_inputs(root: Path | None = None) -> Inputs:
 
 
 def _rel(path: Path, root: Path) -> str:
+    # absolute() before resolve(): a symlink is named as the user sees it, not by its target,
+    # and a symlink loop (which resolve() cannot follow) still gets a name.
+    try:
+        return str(path.absolute().relative_to(root.absolute()))
+    except ValueError:
+        pass
     try:
         return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         return str(path)
 
 
 def syntax_error_line(exc: Exception) -> int | None:
     """The 1-based line of a parser error, from rdflib's BadSyntax or a 'line N' message."""
     text, pos = getattr(exc, "_str", None), getattr(exc, "_i", None)
-    if isinstance(text, (bytes, str)) and isinstance(pos, int):
-        nl = b"\n" if isinstance(text, bytes) else "\n"
-        return text[:pos].count(nl) + 1
+    if isinstance(text, bytes):
+        # BadSyntax keeps the text UTF-8 encoded but `_i` counts characters: index the decoded
+        # text, or every Chinese character before the error shifts the line (800 read as 706).
+        text = text.decode("utf-8", errors="replace")
+    if isinstance(text, str) and isinstance(pos, int):
+        return text[:pos].count("\n") + 1
     lines = getattr(exc, "lines", None)
     if isinstance(lines, int):
         return lines + 1  # BadSyntax counts the newlines before the error
@@ -96,11 +105,13 @@ def syntax_error_message(exc: Exception) -> str:
 
 def parse_turtle(path: Path, root: Path | None = None) -> Graph:
     g = Graph()
+    name = _rel(path, root or Path.cwd())
+    text = read_text(path, name)  # unreadable, binary, non-UTF-8: one line with the line number
     try:
-        g.parse(path, format="turtle")
+        # publicID: the base IRI rdflib would have taken from the path itself.
+        g.parse(data=text, format="turtle", publicID=path.absolute().as_uri())
     except Exception as exc:  # rdflib raises several types; all become file:line
-        raise KgError(syntax_error_message(exc), file=_rel(path, root or path.parent),
-                      line=syntax_error_line(exc)) from exc
+        raise KgError(syntax_error_message(exc), file=name, line=syntax_error_line(exc)) from exc
     return g
 
 
@@ -108,8 +119,8 @@ def content_hash(files: list[Path], root: Path) -> tuple[str, dict[str, str]]:
     """One hash over every input (name and bytes) plus the rules, and each file's own hash."""
     per_file, total = {}, hashlib.sha256()
     for p in [*files, *sorted(RULES_DIR.glob("*.rq"))]:
-        digest = hashlib.sha256(p.read_bytes()).hexdigest()
         name = _rel(p, root) if p.is_relative_to(root) else f"kg/rules/{p.name}"
+        digest = hashlib.sha256(read_bytes(p, name)).hexdigest()
         per_file[name] = digest
         total.update(f"{name}\0{digest}\n".encode())
     return total.hexdigest(), per_file

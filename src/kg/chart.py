@@ -75,7 +75,9 @@ def chart_rows(obs: list[dict], info: dict[str, dict], indicator: str, concernin
     for o in obs:
         if o["ind"] != indicator:
             continue
-        if concerning and not ({concerning} & {curie(c) for c in o["concerning"]} | o["concerning"]):
+        # Parenthesized: `&` binds tighter than `|`, so without them any observation with some
+        # concerning value passed the filter.
+        if concerning and not ({concerning} & ({curie(c) for c in o["concerning"]} | o["concerning"])):
             continue
         d = info.get(o["about"], {})
         if local_name(d.get("type") or "") not in PLACE_CLASSES:
@@ -172,6 +174,10 @@ def make_chart(source: Any, indicator: str, out: str | os.PathLike, *, concernin
     obs = observations(source)
     ind = resolve_indicator(obs, indicator)
     rows = chart_rows(obs, entity_info(source), ind, concerning)
+    if not rows:  # an empty chart would only hide the mistake (and the scale needs one bar)
+        about = f" concerning {curie(concerning)}" if concerning else ""
+        raise KgError(f"no observation of {curie(ind)}{about} is about a city, county or the province, "
+                      "so there are no bars; choose another --concerning or indicator (`kg chart --list`)")
     any_obs = next(o for o in obs if o["ind"] == ind)
     title = f"{any_obs.get('indZh') or ''} {any_obs.get('indEn') or curie(ind)}".strip()
     sub = f"{curie(ind)}" + (f" · concerning {concerning}" if concerning else "") + f" · {len(rows)} bars"

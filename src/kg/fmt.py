@@ -21,7 +21,7 @@ from rdflib.namespace import OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
 from kg import paths
 from kg.errors import KgError
-from kg.io import atomic_write_text
+from kg.io import atomic_write_text, read_text
 from kg.namespaces import ORG, PREFIXES, SK
 
 # Predicates listed here come first, in this order; all others follow sorted by name, and TAIL last.
@@ -310,9 +310,9 @@ def format_files(files: list[Path] | None = None, check: bool = False, drop_comm
     for path in files if files is not None else default_files(root):
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            res.errors.append(KgError(f"cannot read: {exc.strerror}", file=str(path)))
+            text = read_text(path)
+        except KgError as exc:  # unreadable, binary or not UTF-8: reported like a syntax error
+            res.errors.append(exc)
             continue
         try:
             out = format_text(text, str(path), drop_comments=drop_comments)

@@ -13,7 +13,6 @@ from typing import Iterable
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.exceptions import ParserError
 
 from kg.errors import KgError
 from kg.namespaces import IND, OWL, PREFIXES, RDF, RDFS, SK, SKOS, V, bind_all
@@ -82,11 +81,10 @@ def load_ontology(folder: str | Path | None = None) -> Graph:
         raise KgError("no ontology files found", file=str(folder or ontology_dir()))
     graph = Graph()
     bind_all(graph)
+    from kg.build import parse_turtle  # one reader for every .ttl input: file, line and fix
+
     for path in files:
-        try:
-            graph.parse(path, format="turtle")
-        except (ParserError, SyntaxError, ValueError) as exc:  # rdflib's BadSyntax is a SyntaxError
-            raise KgError(f"cannot parse: {exc}", file=str(path)) from exc
+        graph += parse_turtle(path)
     return graph
 
 

@@ -12,7 +12,15 @@ def repo_root() -> Path:
     """
     env = os.environ.get("KG_HOME")
     if env:
-        return Path(env).resolve()
+        root = Path(env).resolve()
+        missing = [f"{d}/" for d in ("ontology", "data") if not (root / d).is_dir()]
+        if missing:
+            # Without this, every command ran on nothing: `kg build` wrote an empty dist/, exit 0.
+            from kg.errors import KgError
+
+            raise KgError(f"KG_HOME={env} has no {' and no '.join(missing)} folder; set KG_HOME to "
+                          "a checkout holding ontology/ and data/triples/ (or unset it)")
+        return root
     for parent in [_PKG, *_PKG.parents]:
         if (parent / "ontology").is_dir() and (parent / "data" / "triples").is_dir():
             return parent

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import KgError
+from kg.io import read_text
 from kg.store import (Iri, Lit, Result, Term, code_layout, open_store, projected_vars, term_json, term_parts,
                       term_text)
 
@@ -103,7 +104,7 @@ def parse_param(spec: str, file: str, line: int) -> Param:
 
 
 def parse_question(path: Path, category: str) -> Question:
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     q = Question(id=path.stem, category=category, path=path, text=text)
     for n, line in enumerate(text.splitlines(), 1):
         if not line.startswith("#"):
@@ -236,17 +237,22 @@ def bindings_for(question: Question, given: dict[str, str], lang: str, prefixes:
 
 
 # --------------------------------------------------------------------------- paging
+# The largest --limit / --offset: pyoxigraph refuses numbers past 2**64 (as a syntax error in the
+# query text) and rdflib needs offset + limit ≤ sys.maxsize. A page past 10**18 rows is empty anyway.
+MAX_PAGE = 10**18
+
+
 def check_page(limit, offset) -> tuple[int | None, int | None]:
-    """Validate a page request: whole numbers ≥ 0 (digit strings accepted), None for 'no limit'."""
+    """Validate a page request: whole numbers 0…MAX_PAGE (digit strings accepted), None for 'no limit'."""
     def whole(name: str, value):
         if value is None:
             return None
         if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise KgError(f"{name} must be a whole number ≥ 0, got {value!r}")
-        if value < 0:
-            raise KgError(f"{name} must be a whole number ≥ 0, got {value}")
+        if not 0 <= value <= MAX_PAGE:
+            raise KgError(f"{name} must be a whole number from 0 to {MAX_PAGE}, got {value}")
         return value
 
     return whole("limit", limit), whole("offset", offset)

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg import paths
+from kg.errors import KgError
+from kg.io import read_text
 from kg.namespaces import C, DCTERMS, E, IND, ORG, PROV, RDF, RDFS, SK, SKOS, SRC, V
 from kg.synth_names import (BRANDS, COLLEGE_KINDS, FIELDS, GIVEN, GROUP_KINDS, INDUSTRIES, NOTES,
                             PERIOD_LABELS, PLATFORM_KINDS, PROVINCES, RESULTS, SHANDONG, SHANDONG_CITIES,
@@ -490,7 +492,11 @@ def ontology_nquads(root: Path | None = None):
         if p.name == "shapes.ttl":
             continue
         bnodes.clear()
-        for q in ox.parse(path=str(p), format=ox.RdfFormat.TURTLE):
+        try:
+            quads = list(ox.parse(read_text(p), format=ox.RdfFormat.TURTLE))
+        except SyntaxError as exc:  # pyoxigraph's parse error carries the line
+            raise KgError(f"syntax error: {exc.msg}", file=str(p), line=exc.lineno) from None
+        for q in quads:
             yield f"{fmt(q.subject)} {fmt(q.predicate)} {fmt(q.object)} ."
 
 

@@ -26,6 +26,7 @@ from rdflib.namespace import RDF, SH
 
 from kg import oxi, paths
 from kg.errors import KgError
+from kg.io import read_text
 from kg.namespaces import PREFIXES, sparql_prefixes
 
 SLOW_SHACL_SECONDS = 5.0
@@ -112,11 +113,8 @@ def run_shacl(ds: Dataset, shapes_path: Path) -> tuple[list[Violation], float]:
     import pyshacl  # imported here: it is slow to import and not every command needs it
 
     t0 = time.perf_counter()
-    try:
-        shapes = Graph().parse(shapes_path, format="turtle")
-    except Exception as exc:
-        from kg.build import syntax_error_line, syntax_error_message
-        raise KgError(syntax_error_message(exc), file=str(shapes_path), line=syntax_error_line(exc)) from exc
+    from kg.build import parse_turtle
+    shapes = parse_turtle(shapes_path)  # bad bytes or syntax: KgError with the file and line
     # pyshacl validates a Dataset over the union of its graphs (it sets default_union for the run),
     # so the quads need no copy into one Graph. inference none: the ontology is already in the data
     # graph and SHACL follows rdfs:subClassOf there. advanced off: shapes.ttl has no SPARQL targets,
@@ -162,7 +160,7 @@ class Check:
 def load_checks(folder: Path) -> list[Check]:
     checks = []
     for p in sorted(folder.glob("*-violation.rq")):
-        text = p.read_text(encoding="utf-8")
+        text = read_text(p)
         meta = {}
         for line in text.splitlines():
             if not line.startswith("#"):

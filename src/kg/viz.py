@@ -13,6 +13,7 @@ from typing import Any
 import networkx as nx
 
 from kg.errors import KgError
+from kg.io import read_text
 from kg.namespaces import E, PREFIXES, SK
 from kg.viz_scale import node_id as _node_id
 from kg.viz_source import Result, Term, as_store, run
@@ -285,12 +286,12 @@ def load_query_text(query: str) -> str:
 
     p = Path(query)
     if p.suffix == ".rq" and p.exists():
-        return p.read_text(encoding="utf-8")
+        return read_text(p)
     qdir = queries_dir()
     for sub in ("questions", "exports", "."):
         cand = qdir / sub / (query if query.endswith(".rq") else query + ".rq")
         if cand.exists():
-            return cand.read_text(encoding="utf-8")
+            return read_text(cand)
     raise KgError(f"no query file or saved query named {query!r}")
 
 

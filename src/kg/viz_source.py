@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from kg.errors import KgError
+from kg.io import read_text
 
 
 @dataclass(frozen=True)
@@ -128,13 +129,14 @@ def load_files(paths: Iterable[str | Path]):
         if not p.exists():
             raise KgError("no such file", file=str(p))
         fmt = {".trig": "trig", ".ttl": "turtle", ".nq": "nquads", ".nt": "nt"}.get(p.suffix, "trig")
+        text = read_text(p)  # unreadable, binary, non-UTF-8: one line with the line number
         try:
-            if fmt in ("turtle", "nt"):
-                ds.default_context.parse(p, format=fmt)
-            else:
-                ds.parse(p, format=fmt)
+            target = ds.default_context if fmt in ("turtle", "nt") else ds
+            target.parse(data=text, format=fmt, publicID=p.absolute().as_uri())
         except Exception as exc:
-            raise KgError(f"cannot parse: {exc}", file=str(p)) from exc
+            from kg.build import syntax_error_line, syntax_error_message
+
+            raise KgError(syntax_error_message(exc), file=str(p), line=syntax_error_line(exc)) from exc
     return ds
 
 

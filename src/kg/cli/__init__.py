@@ -5,11 +5,12 @@ A module listed in COMMAND_MODULES exposes `COMMANDS`, a list of click commands.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
 
-from kg.errors import EXIT_ERROR, KgError
+from kg.errors import EXIT_ERROR, KgError, os_error
 
 # Order is the order shown in `kg --help`.
 COMMAND_MODULES = [
@@ -36,13 +37,17 @@ for _name in COMMAND_MODULES:
         cli.add_command(_cmd)
 
 
+def _error(line: str) -> None:
+    from kg.remote import redact  # no secret in any message, whichever module raised it
+
+    click.echo(f"kg: {redact(line)}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="kg", standalone_mode=False)
     except KgError as exc:
-        from kg.remote import redact  # no secret in any message, whichever module raised it
-
-        click.echo(f"kg: {redact(str(exc))}", err=True)
+        _error(str(exc))
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
@@ -51,6 +56,24 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except click.exceptions.Abort:
         click.echo("kg: aborted", err=True)
+        return EXIT_ERROR
+    # Last resort, so no command ever answers with a traceback: a file problem nobody caught is
+    # still a clear line with the path; anything else is a bug in kg, said as such.
+    except BrokenPipeError:
+        # `kg query … | head`: the reader has gone; say nothing (and keep Python from saying more).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except OSError as exc:
+        if os.environ.get("KG_DEBUG"):
+            raise
+        _error(str(os_error(exc)))
+        return EXIT_ERROR
+    except Exception as exc:
+        if os.environ.get("KG_DEBUG"):
+            raise
+        what = (str(exc).strip().splitlines() or [""])[0][:300]
+        _error(f"internal error: {type(exc).__name__}: {what} (a bug in kg: please report it; "
+               "run with KG_DEBUG=1 to see the traceback)")
         return EXIT_ERROR
     # Commands return their exit code (0 ok, 1 invalid) instead of calling sys.exit.
     return rv if isinstance(rv, int) else 0

@@ -11,6 +11,8 @@ from kg.guard import DEFAULT_TIMEOUT, deadline
 
 _ENGINES = click.Choice(["oxigraph", "rdflib"])
 _LANGS = click.Choice(["zh", "en"])
+# = kg.query.MAX_PAGE (kg.query is slow to import for --help; test_robust_errors checks they agree).
+_PAGE = click.IntRange(min=0, max=10**18)
 
 
 def _store_env(store: str | None) -> str | None:
@@ -31,9 +33,9 @@ def _store_env(store: str | None) -> str | None:
 @click.option("--engine", default="oxigraph", show_default=True, type=_ENGINES,
               help="oxigraph (on-disk store) or rdflib (in memory, for comparison).")
 @click.option("--store", type=click.Path(file_okay=False), help="Store folder (default: KG_STORE or .kg-store/).")
-@click.option("--limit", type=click.IntRange(min=0), metavar="N",
+@click.option("--limit", type=_PAGE, metavar="N",
               help="Return at most N rows (one page; default: all rows).")
-@click.option("--offset", type=click.IntRange(min=0), metavar="N",
+@click.option("--offset", type=_PAGE, metavar="N",
               help="Skip the first N rows (with --limit: the page after them).")
 @click.option("--endpoint", metavar="URL",
               help="Ask this SPARQL 1.1 query endpoint instead of the embedded store (e.g. Oxigraph "
@@ -76,10 +78,9 @@ def query(name, params, file_, sparql, list_, fmt, lang, engine, store, limit, o
         raise KgError("--store and --endpoint exclude each other: the answer comes from one of them")
     text = sparql
     if file_:
-        try:
-            text = Path(file_).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise KgError(f"cannot read {file_}: {exc.strerror}") from None
+        from kg.io import read_text
+
+        text = read_text(file_)  # unreadable, symlink loop, binary, not UTF-8: one line with the line
     if endpoint:
         from kg.remote import RemoteBackend
 
