@@ -102,11 +102,20 @@ def test_post_forms_and_ask(server):
     assert status == 200 and body.startswith(b"s,label")
 
 
-def test_max_rows_cap(server):
-    status, headers, body = get(q(server, "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"), "application/sparql-results+json")
-    assert status == 200
-    assert len(json.loads(body)["results"]["bindings"]) == 50
-    assert "50" in headers["X-KG-Truncated"]
+def test_max_rows_cap_pages(server):
+    """Over the cap: refused, never cut; LIMIT/OFFSET pages and the page API's explicit pages work."""
+    status, _, body = get(q(server, "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"), "application/sparql-results+json")
+    assert status == 422 and b"cap of 50" in body and b"LIMIT 50 OFFSET 0" in body
+    status, _, body = get(q(server, "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 50 OFFSET 50"),
+                          "application/sparql-results+json")
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 50
+    api = server + "/api/run?" + urllib.parse.urlencode({"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }",
+                                                         "format": "json", "offset": 50, "limit": 20})
+    status, headers, body = get(api)
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 20
+    assert headers["X-KG-Offset"] == "50" and headers["X-KG-More"] == "yes"
+    status, _, body = get(api.replace("limit=20", "limit=51"))
+    assert status == 400 and b"limit 1 to 50" in body
 
 
 @pytest.mark.parametrize("how", ["form", "body", "query-text", "get"])
@@ -134,16 +143,15 @@ def test_syntax_error_is_400(server):
 
 def test_slow_query_times_out_while_others_answer(server):
     with cf.ThreadPoolExecutor(4) as pool:
-        t0 = time.monotonic()
         slow = pool.submit(get, q(server, SLOW))
         time.sleep(0.3)
         # Distinct texts, so each one really runs in a worker (repeats would come from the cache).
         fast = [pool.submit(get, q(server, f"{SELECT} LIMIT {100 + i}"), "text/csv") for i in range(5)]
         fast_done = [f.result() for f in fast]
-        fast_time = time.monotonic() - t0
+        slow_pending = not slow.done()
         status, _, body = slow.result()
     assert all(s == 200 for s, _, _ in fast_done)
-    assert fast_time < 2.0  # answered while the slow one was still running
+    assert slow_pending  # answered while the slow one was still running (its latency: bench/bench_serve.py)
     assert status == 503 and b"timed out" in body
     # The killed worker is replaced: the server keeps answering afterwards.
     time.sleep(0.5)
