@@ -111,7 +111,7 @@ class AnswerCache:
 # request, so a browser client on another origin (YASGUI) may read answers. Only the protocol
 # endpoint: the query page's own API stays same-origin.
 CORS = {"Access-Control-Allow-Origin": "*",
-        "Access-Control-Expose-Headers": "X-KG-Rows, X-KG-Offset, X-KG-More"}
+        "Access-Control-Expose-Headers": "X-KG-Rows"}
 CORS_PREFLIGHT = {**CORS, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
                   "Access-Control-Allow-Headers": "Accept, Content-Type", "Access-Control-Max-Age": "600"}
 SPARQL_PATHS = ("/sparql", "/query")
@@ -284,9 +284,11 @@ class App:
                 offset, limit = int(one("offset") or 0), int(one("limit") or self.max_rows)
             except ValueError:
                 return _text(400, "offset and limit must be whole numbers"), {}
-            if offset < 0 or not 1 <= limit <= self.max_rows:
-                return _text(400, f"offset must be 0 or more and limit 1 to {self.max_rows} (kg serve --max-rows)"), {}
-            job["page"] = [offset, limit]
+            if offset < 0 or limit < 1:
+                return _text(400, "offset must be 0 or more and limit 1 or more"), {}
+            # A page is asked for explicitly and says which rows it holds (X-KG-Offset, X-KG-Rows,
+            # X-KG-More), so clamping its size to the cap cannot pass for the whole answer.
+            job["page"] = [offset, min(limit, self.max_rows)]
         ans = self.answer(job, params)
         extra = {}
         if one("download") and ans.status == 200:

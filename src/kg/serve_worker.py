@@ -242,7 +242,7 @@ def _handle(job: dict, store, max_rows: int, info_cache: dict, allow_service: tu
             result.rows = result.rows[:page[1]]
             if result.kind == "construct":
                 result.triples = result.triples[:page[1]]
-        headers = {"X-KG-Offset": str(page[0]), "X-KG-More": "yes" if more else "no"}
+        headers = {"X-KG-Offset": str(page[0]), "X-KG-Limit": str(page[1]), "X-KG-More": "yes" if more else "no"}
     elif len(result.rows) > max_rows:
         # Never a partial answer that looks whole: clients read the status, not our headers.
         return _text(422, too_many_rows(len(result.rows), max_rows, protocol=job.get("via") == "sparql"))
