@@ -116,11 +116,16 @@ class Served:
         self._make_pool, self._make_cache, self._grace = make_pool, make_cache, grace
         self._lock = threading.Lock()
         self.live: Live | None = None
+        self._retiring: list[Live] = []  # swapped out, closed after the grace period or on close()
 
     def _build(self, quiet: bool) -> Live:
         from kg.store import open_store
 
-        open_store(self.store_path, quiet=quiet)  # build or refresh the store from data/, if needed
+        store = open_store(self.store_path, quiet=quiet)  # build or refresh the store from data/, if needed
+        errors = getattr(store, "data_errors", None)  # set when open_store fell back to the last valid build
+        del store
+        if errors and self.live is not None:
+            raise KgError(f"the data has errors ({errors}); run `kg build` to see them")
         snap = take_snapshot(self.store_path)
         try:
             pool = self._make_pool(snap)
@@ -147,6 +152,7 @@ class Served:
                 return False, line
             self.live = new
             # Requests already running on the old workers finish within the query timeout.
+            self._retiring.append(old)
             timer = threading.Timer(self._grace, self._retire, (old,))
             timer.daemon = True
             timer.start()
@@ -154,16 +160,17 @@ class Served:
             print(line, file=sys.stderr, flush=True)
             return True, line
 
-    @staticmethod
-    def _retire(old: Live) -> None:
+    def _retire(self, old: Live) -> None:
+        if old in self._retiring:
+            self._retiring.remove(old)
         old.pool.close()
         shutil.rmtree(old.snapshot, ignore_errors=True)
 
     def close(self) -> None:
         with self._lock:
-            if self.live is not None:
-                self._retire(self.live)
-                self.live = None
+            for old in [*self._retiring, *([self.live] if self.live else [])]:
+                self._retire(old)
+            self.live = None
 
 
 def store_folder(store_path: str | None) -> Path:
