@@ -1,26 +1,33 @@
 """Issue 12, `kg serve`: one test per case, named after it.
 
 Each asserts the status (or exit code), the one message line, and that the server still answers
-afterwards. The two browser cases (SERVICE through a cross-site form; YASGUI from another origin)
-are in tests/test_robust_serve_browser.py.
+afterwards. Two cases run in headless Chromium (tests/browser_helpers.py: the system chromium,
+every request off loopback aborted): a page on another origin that auto-submits a SERVICE query,
+and YASGUI (tests/vendor/yasgui) served from another origin querying the endpoint.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from _storefix import REPO, VENV_BIN, free_port, wait_http
+from browser_helpers import browser  # noqa: F401  (a fixture)
+
+VENDOR = Path(__file__).resolve().parent / "vendor"
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 ASK = "ASK { ?s a sk:PrefectureCity }"
@@ -301,3 +308,136 @@ def test_cross_origin_reads_are_cors_enabled(server):
     # The query page's own API stays same-origin.
     status, headers, _ = http(server.base + "/api/questions", headers=origin)
     assert status == 200 and "Access-Control-Allow-Origin" not in headers
+
+
+# --------------------------------------------------------------------------- in a browser
+class Origin:
+    """Static files from `folder` on another loopback port: another origin than the endpoint."""
+
+    def __init__(self, folder: Path):
+        handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
+        handler.log_message = lambda *a: None
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def loopback_only(page) -> list[str]:
+    """Abort every request that would leave 127.0.0.1; the list of those tried."""
+    tried: list[str] = []
+
+    def route(r):
+        if urllib.parse.urlsplit(r.request.url).hostname == "127.0.0.1":
+            r.continue_()
+        else:
+            tried.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    return tried
+
+
+class Listener:
+    """A loopback port that counts the connections it receives."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = False
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except (socket.timeout, OSError):
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self._thread.join(2)
+        self.sock.close()
+
+
+def test_cross_site_form_with_service_makes_no_outbound_request(server, browser, tmp_path):  # noqa: F811
+    """SSRF: a page on another origin auto-submits a SERVICE query; the named listener sees nothing."""
+    listener = Listener()
+    query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}"
+    (tmp_path / "attack.html").write_text(
+        f'''<!doctype html><html><body><form id="f" method="POST" action="{server.base}/sparql">
+<input type="hidden" name="query" value="{query.replace('"', '&quot;')}"></form>
+<script>document.getElementById("f").submit();</script></body></html>''', encoding="utf-8")
+    origin = Origin(tmp_path)
+    page = browser.new_page()
+    try:
+        loopback_only(page)
+        statuses = []
+        page.on("response", lambda r: statuses.append(r.status) if r.url.startswith(server.base) else None)
+        page.goto(origin.base + "/attack.html")
+        page.wait_for_url(server.base + "/sparql", timeout=30000)
+        page.wait_for_load_state()
+        text = page.locator("body").inner_text()
+        time.sleep(1.0)  # time for a late outbound connection to show up
+        assert statuses == [400]
+        assert "SERVICE" in text and "refused" in text
+        assert listener.connections == 0
+    finally:
+        page.close()
+        origin.close()
+        listener.close()
+    still_answers(server.base)
+
+
+def test_yasgui_on_another_origin_queries_kg_serve(server, browser, tmp_path):  # noqa: F811
+    """YASGUI (npm, vendored) on another origin runs a query against kg serve and shows the rows."""
+    for name in ("yasgui.min.js", "yasgui.min.css"):
+        shutil.copy(VENDOR / "yasgui" / name, tmp_path / name)
+    (tmp_path / "index.html").write_text(f'''<!doctype html><html><head><meta charset="utf-8">
+<link href="yasgui.min.css" rel="stylesheet"></head><body><div id="yasgui"></div>
+<script src="yasgui.min.js"></script>
+<script>
+  localStorage.clear();
+  window.yasgui = new Yasgui(document.getElementById("yasgui"), {{
+    requestConfig: {{ endpoint: "{server.base}/sparql", method: "POST" }},
+    copyEndpointOnNewTab: false, persistenceId: null }});
+</script></body></html>''', encoding="utf-8")
+    origin = Origin(tmp_path)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        loopback_only(page)
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(origin.base + "/index.html")
+        page.wait_for_function("window.yasgui && window.yasgui.getTab()")
+        page.evaluate("""() => { const tab = window.yasgui.getTab();
+            tab.setQuery('PREFIX sk: <https://w3id.org/shandong-skills/ontology#> ' +
+                         'PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> ' +
+                         'SELECT ?city ?label WHERE { ?city a sk:PrefectureCity ; rdfs:label ?label } ' +
+                         'ORDER BY ?city ?label');
+            tab.query(); }""")
+        rows = page.locator(".yasr table tbody tr")
+        rows.first.wait_for(timeout=30000)
+        status, _, body = sparql(server.base, "SELECT ?city ?label WHERE { ?city a sk:PrefectureCity ; "
+                                              "rdfs:label ?label }")
+        want = len(json.loads(body)["results"]["bindings"])
+        assert want > 10
+        page.wait_for_function("n => document.querySelectorAll('.yasr table tbody tr').length >= Math.min(n, 10)",
+                               arg=want)
+        shown = page.locator(".yasr table tbody").inner_text()
+        assert "济南市" in shown and "https://w3id.org/shandong-skills/id/" in shown
+        assert not errors, errors
+    finally:
+        page.screenshot(path=str(tmp_path / "yasgui.png"))
+        page.close()
+        origin.close()
