@@ -26,6 +26,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import json
+import logging
 import re
 import sys
 import threading
@@ -347,9 +348,9 @@ def make_server(host: str = "127.0.0.1", port: int = 8000, *, timeout: float = 1
 
     app = App(None, max_rows=max_rows, verbose=verbose)
     try:
-        # threads: each request waits on a worker process, so a few per worker keeps them busy;
+        # threads: a request waits on a worker process, and cached answers must not queue behind those;
         # backlog: 50 clients connecting at once must not overflow it.
-        server = waitress.create_server(app, host=host, port=port, threads=max(8, 4 * workers),
+        server = waitress.create_server(app, host=host, port=port, threads=max(32, 8 * workers),
                                         backlog=128, max_request_body_size=MAX_BODY,
                                         channel_timeout=max(30, int(timeout) * 3), ident="kg-serve",
                                         clear_untrusted_proxy_headers=True)
@@ -358,6 +359,8 @@ def make_server(host: str = "127.0.0.1", port: int = 8000, *, timeout: float = 1
             raise KgError(f"--port {port}: the port is already in use on {host}; stop the other server "
                           "or choose another port (--port 0 picks a free one)") from None
         raise KgError(f"--host {host} --port {port}: cannot listen there: {exc.strerror or exc}") from None
+    # waitress warns "Task queue depth is N" under load: normal here (requests wait for a worker).
+    logging.getLogger("waitress.queue").setLevel(logging.INFO if verbose else logging.ERROR)
     app.listen_on(host, server.effective_port)
     folder = store_folder(store_path)
     served = Served(folder, lambda snap: WorkerPool(workers, str(snap), max_rows, timeout, allow_service),

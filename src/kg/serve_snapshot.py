@@ -15,6 +15,7 @@ servers that died (pid no longer running) — only folders carrying that marker.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -161,7 +162,7 @@ class Served:
             return True, line
 
     def _retire(self, old: Live) -> None:
-        if old in self._retiring:
+        with contextlib.suppress(ValueError):  # the timer and close() may both retire it
             self._retiring.remove(old)
         old.pool.close()
         shutil.rmtree(old.snapshot, ignore_errors=True)
