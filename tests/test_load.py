@@ -113,7 +113,7 @@ def _rows_local(result) -> list[tuple]:
 def test_saved_questions_match_embedded_store(oxigraph, nquads, local_counts, embedded, capsys):
     from kg import query as q
     from kg.namespaces import sparql_prefixes
-    from kg.store import with_values
+    from kg.store import bind_text
 
     assert run_kg(capsys, "load", "--endpoint", oxigraph.base + "/store", "--source", str(nquads))[0] == 0
     # The same dataset the embedded store queries: union default graph, reports as named graphs.
@@ -122,12 +122,10 @@ def test_saved_questions_match_embedded_store(oxigraph, nquads, local_counts, em
     assert len(questions) >= 10
     for question in questions:
         bindings = q.bindings_for(question, {}, "zh", embedded.prefixes)
-        text = with_values(question.text, bindings) if bindings else question.text
+        text = bind_text(question.text, bindings)
         remote = _rows_remote(post_query(oxigraph.base + "/query", sparql_prefixes() + text, ds))
-        # The same text on both sides: a VALUES block binds parameters the way any store can.
-        # (kg.query binds them by SEP-0007 substitution, which also reaches ?lang inside nested
-        # OPTIONALs; VALUES does not, so figure-ranges would differ by binding, not by data.)
-        local = _rows_local(embedded.query(text))
+        # The text any store gets (bind_text) must answer as `kg query NAME` does.
+        local = _rows_local(q.run_question(question.id, store=embedded))
         assert Counter(remote) == Counter(local), question.id
 
 
@@ -249,7 +247,7 @@ VIRTUOSO_DIALECT = {
 def test_virtuoso_saved_questions(virtuoso, nquads, local_counts, embedded, capsys, monkeypatch):
     from kg import query as q
     from kg.namespaces import sparql_prefixes
-    from kg.store import with_values
+    from kg.store import bind_text
 
     monkeypatch.setenv("KG_ENDPOINT_USER", "dba")
     monkeypatch.setenv("KG_ENDPOINT_PASSWORD", "dba")
@@ -261,7 +259,7 @@ def test_virtuoso_saved_questions(virtuoso, nquads, local_counts, embedded, caps
         if question.kind not in ("select", "ask"):
             continue
         bindings = q.bindings_for(question, {}, "zh", embedded.prefixes)
-        text = with_values(question.text, bindings) if bindings else question.text
+        text = bind_text(question.text, bindings)
         remote = _rows_remote(post_query(virtuoso.base + "/sparql", sparql_prefixes() + text, ds))  # runs
         local = _rows_local(embedded.query(text))
         (same if Counter(remote) == Counter(local) else differ).append(question.id)

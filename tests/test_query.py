@@ -10,7 +10,7 @@ import pytest
 from kg import query as q
 from kg.cli import main
 from kg.errors import KgError
-from kg.store import Iri, Lit, UpdateRefused, open_store, term_key, with_values
+from kg.store import Iri, Lit, UpdateRefused, bind_text, open_store, term_key
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "query"
@@ -144,11 +144,14 @@ def test_injection_in_iri_parameter_is_rejected(fx, engine, evil):
         q.run_question("entity-facts", {"entity": evil}, store=fx[engine])
 
 
-def test_values_rewrite_escapes_terms():
-    text = with_values("SELECT ?x WHERE { ?x ?p ?o }", {"t": Lit('" } DROP ALL #\n'), "x": Iri("https://e/x")})
-    assert 'VALUES (?t ?x) { ("\\" } DROP ALL #\\n" <https://e/x>) }' in text
+def test_bind_text_escapes_terms(fx):
+    evil = '" } DROP ALL #\n'
+    text = bind_text("SELECT ?x ?t WHERE { ?x ?p ?o FILTER(?o != ?t) }", {"t": Lit(evil), "x": Iri("https://e/x")})
+    assert '"\\" } DROP ALL #\\n"' in text and "(<https://e/x> AS ?x)" in text
+    res = fx["oxigraph"].query(text)  # one query: the value stayed one literal
+    assert res.columns == ["x", "t"] and res.rows == []
     with pytest.raises(KgError):
-        with_values("SELECT ?x WHERE { ?x ?p ?o }", {"x": Iri("e:x> } ; DROP ALL ; #")})
+        bind_text("SELECT ?x WHERE { ?x ?p ?o }", {"x": Iri("e:x> } ; DROP ALL ; #")})
 
 
 def test_cli_injection_does_not_change_query(capsys, fx_env):

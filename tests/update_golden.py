@@ -16,17 +16,18 @@ HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden" / "questions"
 
 
+def unordered(key: str) -> str:
+    """A kg.store.term_key with a GROUP_CONCAT list ("a; b") sorted inside (its order is free)."""
+    if "; " in key and key.startswith('"') and key.endswith('"'):
+        return '"' + "; ".join(sorted(key[1:-1].split("; "))) + '"'
+    return key
+
+
 def canonical(result) -> dict:
     """Columns and sorted rows; GROUP_CONCAT lists are sorted inside the cell (order is free)."""
     from kg.store import term_key
 
-    def cell(t):
-        k = term_key(t)
-        if "; " in k and k.startswith('"') and k.endswith('"'):
-            k = '"' + "; ".join(sorted(k[1:-1].split("; "))) + '"'
-        return k
-
-    rows = sorted([cell(t) for t in row] for row in result.rows)
+    rows = sorted([unordered(term_key(t)) for t in row] for row in result.rows)
     return {"columns": list(result.columns), "rows": rows}
 
 

@@ -12,31 +12,27 @@ What goes where (docs/stores.md):
 Transport: Graph Store HTTP Protocol `PUT ?graph=IRI` with an N-Triples body replaces a graph
 whole, so loading twice leaves exactly one copy. With `update_endpoint` the same is done with
 SPARQL Update (`DROP SILENT GRAPH` + `INSERT DATA` in chunks) for stores that prefer it.
-Only the standard library is used (urllib), so the loader adds no dependency.
+HTTP (auth, retries, no redirects) and the redaction of secrets in messages live in kg.remote,
+shared with `kg query --endpoint`.
 """
 from __future__ import annotations
 
 import json
-import netrc
-import os
-import socket
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from kg.errors import KgError, KgInvalid
 from kg.namespaces import BASE
+from kg.remote import Http, check_http_url, credentials, mask_url, redact, remember_secret, split_userinfo
 
 DEFAULT_GRAPH_IRI = BASE + "graph/default"
 NT = "application/n-triples"
 RESULTS_JSON = "application/sparql-results+json"
 COUNT_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-MAX_SERVER_WORDS = 200
 
 
 # --------------------------------------------------------------------------- config
@@ -89,117 +85,6 @@ def read_graphs(source: Path | None = None) -> list[GraphData]:
         triples = sorted(groups[iri], key=str)  # stable bodies: same bytes every run
         out.append(GraphData(iri, len(triples), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)))
     return out
-
-
-# --------------------------------------------------------------------------- credentials
-def credentials(url: str, user: str | None, password: str | None) -> tuple[str, str] | None:
-    """Explicit user/password (options or KG_ENDPOINT_USER/KG_ENDPOINT_PASSWORD), else ~/.netrc."""
-    if user:
-        return user, password or ""
-    host = urllib.parse.urlsplit(url).hostname or ""
-    try:
-        auth = netrc.netrc().authenticators(host)
-    except (FileNotFoundError, netrc.NetrcParseError, OSError):
-        auth = None
-    if auth and auth[0]:
-        return auth[0], auth[2] or ""
-    return None
-
-
-def mask_url(url: str) -> str:
-    """The URL without any user:password@ part (never printed)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.username or parts.password:
-        netloc = "***@" + (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
-        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
-def _split_userinfo(url: str) -> tuple[str, tuple[str, str] | None]:
-    parts = urllib.parse.urlsplit(url)
-    if parts.username:
-        netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
-        creds = (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
-        return urllib.parse.urlunsplit(parts._replace(netloc=netloc)), creds
-    return url, None
-
-
-# --------------------------------------------------------------------------- HTTP
-class Http:
-    """urllib with Basic *and* Digest auth (Virtuoso asks for Digest), retries and clear errors."""
-
-    def __init__(self, cfg: LoadConfig, creds: tuple[str, str] | None):
-        self.cfg = cfg
-        self.creds = creds
-        handlers = []
-        if creds:
-            mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            for u in filter(None, (cfg.endpoint, cfg.query_endpoint, cfg.update_endpoint)):
-                mgr.add_password(None, u, *creds)
-            handlers += [urllib.request.HTTPDigestAuthHandler(mgr), urllib.request.HTTPBasicAuthHandler(mgr)]
-        self.opener = urllib.request.build_opener(*handlers)
-
-    def request(self, method: str, url: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
-        """Send with bounded exponential backoff on connection errors and 5xx; raise KgError."""
-        attempt, wait = 0, self.cfg.backoff
-        where = f"{method} {urllib.parse.unquote(mask_url(url))}"
-        while True:
-            req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-            try:
-                with self.opener.open(req, timeout=self.cfg.timeout) as resp:
-                    return resp.status, resp.headers.get("Content-Type", ""), resp.read()
-            except urllib.error.HTTPError as exc:
-                text = _server_words(exc)
-                if exc.code < 500 or attempt >= self.cfg.retries:
-                    raise KgError(_http_message(exc.code, exc.reason, where, text)) from None
-                why = f"HTTP {exc.code}"
-            except (urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError) as exc:
-                reason = getattr(exc, "reason", exc)
-                if body and isinstance(reason, (BrokenPipeError, ConnectionResetError)):
-                    # Some servers (Virtuoso) answer 401 before reading a big body and close the
-                    # socket, so we see a broken pipe. Ask again without a body to learn the status.
-                    self._probe(url, where)
-                if attempt >= self.cfg.retries:
-                    raise KgError(f"cannot reach the store ({where}): {reason}; "
-                                  f"gave up after {attempt + 1} attempts") from None
-                why = str(reason)
-            attempt += 1
-            self.cfg.out(f"  retry {attempt}/{self.cfg.retries} in {wait:.1f} s ({why})")
-            time.sleep(wait)
-            wait *= 2
-
-    def _probe(self, url: str, where: str) -> None:
-        try:
-            with self.opener.open(urllib.request.Request(url, method="HEAD"), timeout=self.cfg.timeout):
-                return
-        except urllib.error.HTTPError as exc:
-            if 400 <= exc.code < 500 and exc.code not in (404, 405):
-                raise KgError(_http_message(exc.code, exc.reason, where, _server_words(exc))) from None
-        except (urllib.error.URLError, OSError):
-            return
-
-
-def _server_words(exc: urllib.error.HTTPError) -> str:
-    try:
-        raw = exc.read()[:4000].decode("utf-8", "replace")
-    except Exception:  # a broken body must not hide the status
-        raw = ""
-    if "<html" in raw.lower() or "<body" in raw.lower():
-        import re
-
-        raw = re.sub(r"<(script|style)\b.*?</\1>", " ", raw, flags=re.S | re.I)
-        raw = re.sub(r"<[^>]+>", " ", raw)
-    words = " ".join(raw.split())
-    return words[:MAX_SERVER_WORDS] + ("…" if len(words) > MAX_SERVER_WORDS else "")
-
-
-def _http_message(code: int, reason: str, where: str, text: str) -> str:
-    hint = {401: "authentication required or wrong credentials (KG_ENDPOINT_USER/KG_ENDPOINT_PASSWORD or ~/.netrc)",
-            403: "forbidden: the account may not write here",
-            404: "not found: check the endpoint URL"}.get(code, "the store refused the request")
-    said = f" — server said: {text}" if text else ""
-    return f"HTTP {code} {reason} from {where}: {hint}{said}"
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -276,9 +161,9 @@ def _send_graph(http: Http, cfg: LoadConfig, g: GraphData) -> list[tuple[str, st
 def remote_counts(http: Http, query_endpoint: str) -> dict[str, int]:
     """Triples per named graph on the server (SPARQL 1.1 Protocol, POST form, results JSON)."""
     body = urllib.parse.urlencode({"query": COUNT_QUERY}).encode()
-    status, ctype, data = http.request("POST", query_endpoint, body, {
+    status, hdrs, data = http.request("POST", query_endpoint, body, {
         "Content-Type": "application/x-www-form-urlencoded", "Accept": RESULTS_JSON})
-    return parse_count_results(ctype, data, query_endpoint)
+    return parse_count_results(hdrs.get("content-type", ""), data, query_endpoint)
 
 
 def parse_count_results(ctype: str, data: bytes, where: str) -> dict[str, int]:
@@ -291,7 +176,7 @@ def parse_count_results(ctype: str, data: bytes, where: str) -> dict[str, int]:
         rows = doc["results"]["bindings"]
         return {r["g"]["value"]: int(float(r["n"]["value"])) for r in rows if "g" in r and "n" in r}
     except (ValueError, KeyError, TypeError):
-        snippet = " ".join(data[:120].decode("utf-8", "replace").split())
+        snippet = redact(" ".join(data[:120].decode("utf-8", "replace").split()))
         raise KgError(f"{mask_url(where)} did not answer with SPARQL results JSON "
                       f"(Content-Type {ctype or 'none'}): {snippet}") from None
 
@@ -300,6 +185,7 @@ def load(cfg: LoadConfig) -> LoadReport:
     """Send every graph, then compare server counts with the local build (KgInvalid on a difference)."""
     if not cfg.endpoint and not cfg.update_endpoint:
         raise KgError("give --endpoint (Graph Store Protocol URL) or --update-endpoint")
+    remember_secret(cfg.password)
     urls = [u for u in (cfg.endpoint, cfg.query_endpoint, cfg.update_endpoint) if u]
     creds = credentials(urls[0], cfg.user, cfg.password)
     # Credentials inside a URL are taken out of it, so no message can ever print them.
@@ -307,17 +193,18 @@ def load(cfg: LoadConfig) -> LoadReport:
     for name in ("endpoint", "query_endpoint", "update_endpoint"):
         u = getattr(cfg, name)
         if u:
-            u, inline = _split_userinfo(u)
+            u, inline = split_userinfo(u)
+            remember_secret(inline and inline[1])
             creds = creds or inline
             cleaned[name] = u
     for k, v in cleaned.items():
         setattr(cfg, k, v)
     for u in cleaned.values():
-        if urllib.parse.urlsplit(u).scheme not in ("http", "https"):
-            raise KgError(f"not an http(s) URL: {mask_url(u)}")
+        check_http_url(u)
     cfg.query_endpoint = cfg.query_endpoint or guess_query_endpoint(cfg.endpoint, cfg.update_endpoint)
     graphs = read_graphs(cfg.source)
-    http = Http(cfg, creds)
+    http = Http(creds, [u for u in (cfg.endpoint, cfg.query_endpoint, cfg.update_endpoint) if u],
+                timeout=cfg.timeout, retries=cfg.retries, backoff=cfg.backoff, out=cfg.out)
     if creds:
         cfg.out(f"auth: user {creds[0]!r}, password ***")
     total = len(graphs)

@@ -18,9 +18,9 @@ number of rows) or `listing` (one row per fact or entity: thousands at national 
 Folders are categories: queries/questions (user questions), queries/checks (data-quality checks,
 `*-violation.rq`, written by the validation side), queries/exports (CONSTRUCT exports).
 
-Parameters are turned into RDF terms and handed to the engine as bindings (pyoxigraph
-substitutions / rdflib initBindings, or an escaped VALUES block); user text is never pasted into
-the query. Every question may use `?lang`, bound to the chosen language (zh or en).
+Parameters are turned into RDF terms, escaped, and bound into the query text by
+`kg.store.bind_text` (a constant in place of the variable), the same text for every engine and
+store, so a question answers the same everywhere; user text is never pasted into the query. Every question may use `?lang`, bound to the chosen language (zh or en).
 """
 from __future__ import annotations
 
@@ -344,10 +344,11 @@ def _check_lang(lang: str) -> None:
 
 def run_question(name: str, params: dict[str, str] | None = None, engine: str = "oxigraph",
                  lang: str = "zh", store=None, store_path=None, limit: int | None = None,
-                 offset: int | None = None) -> Result:
+                 offset: int | None = None, allow_service=()) -> Result:
     """Run the saved query `name` with `params` (key → text as typed); returns a Result.
 
     `limit`/`offset` return one page of the rows (see `paged_text`); None means all rows.
+    `store` may be any backend, also kg.remote.RemoteBackend; `allow_service`: kg.guard.
     """
     _check_lang(lang)
     limit, offset = check_page(limit, offset)
@@ -355,7 +356,7 @@ def run_question(name: str, params: dict[str, str] | None = None, engine: str = 
     store = store or open_store(store_path, engine=engine)
     bindings = bindings_for(q, dict(params or {}), lang, store.prefixes)
     try:
-        return store.query(paged_text(q.text, limit, offset), bindings)
+        return store.query(paged_text(q.text, limit, offset), bindings, allow_service=allow_service)
     except KgError as exc:
         if exc.file is None:
             exc.file = str(q.path)
@@ -364,7 +365,7 @@ def run_question(name: str, params: dict[str, str] | None = None, engine: str = 
 
 def run_sparql(text: str, params: dict[str, str] | None = None, engine: str = "oxigraph",
                lang: str = "zh", store=None, store_path=None, limit: int | None = None,
-               offset: int | None = None) -> Result:
+               offset: int | None = None, allow_service=()) -> Result:
     """Run ad-hoc SPARQL; `params` values become IRIs (<…> or prefix:name) or strings."""
     _check_lang(lang)
     limit, offset = check_page(limit, offset)
@@ -372,7 +373,7 @@ def run_sparql(text: str, params: dict[str, str] | None = None, engine: str = "o
     bindings = {k: guess_term(v, store.prefixes) for k, v in (params or {}).items()}
     if "lang" not in bindings and _uses_var(text, "lang"):
         bindings["lang"] = Lit(lang)
-    return store.query(paged_text(text, limit, offset), bindings)
+    return store.query(paged_text(text, limit, offset), bindings, allow_service=allow_service)
 
 
 # --------------------------------------------------------------------------- output

@@ -13,7 +13,9 @@ Engines
 - ``memory``: pyoxigraph in memory, from a dataset handed in directly (the fake for tests).
 
 Every engine runs queries with the default graph as the union of all graphs, so users need no
-GRAPH clause; `GRAPH ?g` still reaches the named graph of each report.
+GRAPH clause; `GRAPH ?g` still reaches the named graph of each report. A query that names its own
+dataset (FROM / FROM NAMED), or a protocol `dataset=`, gets exactly that dataset instead.
+Parameters are bound into the text by `bind_text` (kg.sparql_text) for every engine: one path.
 
 The oxigraph fast path deliberately avoids importing rdflib (≈0.2 s of the ~0.3 s a
 `kg query` takes otherwise): prefixes are stored in the store's metadata file and result rows
@@ -28,9 +30,10 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from kg.errors import KgError
+from kg.sparql_text import bind_text, code_layout, names_dataset, projected_vars, with_dataset  # noqa: F401 (re-exported)
 
 ENGINES = ("oxigraph", "rdflib", "memory")
 STORE_FORMAT = 1  # bump when the on-disk layout or what goes into it changes
@@ -225,76 +228,52 @@ class OxigraphBackend:
         self.prefixes = prefixes
         self.path = path  # the on-disk store folder (None in memory): where its label index lives
 
-    def _native(self, term: Term):
+    def query(self, text: str, bindings: dict[str, Term] | None = None, *,
+              dataset: tuple[list[str], list[str]] | None = None, allow_service=()) -> Result:
+        """Run `text` with `bindings` (bound by `bind_text`, as for any store) over the union
+        default graph, unless the query names its own dataset (FROM / FROM NAMED) or the protocol
+        gives one (`dataset` = default graph IRIs, named graph IRIs; it overrides the query's)."""
         import pyoxigraph as ox
+        from kg.guard import check_query, engine_message
 
-        if isinstance(term, Iri):
-            return ox.NamedNode(check_iri(term.value))
-        if term.lang:
-            return ox.Literal(term.value, language=term.lang)
-        if term.datatype:
-            return ox.Literal(term.value, datatype=ox.NamedNode(check_iri(term.datatype)))
-        return ox.Literal(term.value)
-
-    def _run(self, text: str, subs: dict | None):
-        kwargs = dict(prefixes=self.prefixes, use_default_graph_as_union=True)
-        if subs:
-            kwargs["substitutions"] = subs
-        return self._store.query(text, **kwargs)
-
-    def _values_fallback(self, text: str, bindings: dict[str, Term]):
-        """ASK, CONSTRUCT, SELECT *: inline the values as a VALUES block of escaped terms."""
+        check_query(text, allow_service=allow_service, prefixes=self.prefixes)  # depth, SERVICE
+        source = with_dataset(text, dataset)
+        bound = bind_text(source, bindings or {})
         try:
-            return self._run(with_values(text, bindings), None)
-        except (SyntaxError, KgError):
-            # Report a syntax error at its place in the text the user wrote, not the rewrite.
-            self._run(text, None)
-            raise
-
-    def query(self, text: str, bindings: dict[str, Term] | None = None) -> Result:
-        import pyoxigraph as ox
-
-        bindings = bindings or {}
-        try:
-            if not bindings:
-                res = self._run(text, None)
-            else:
-                subs = {ox.Variable(k): self._native(v) for k, v in bindings.items()}
-                # SEP-0007 substitution binds the variables before evaluation, everywhere in the
-                # query (nested OPTIONALs, subqueries), exactly like rdflib's initBindings, so
-                # both engines give the same answers. pyoxigraph accepts it only for projected
-                # variables, so project them (and group by them: they are constants) and drop
-                # the extra columns afterwards.
-                projected, added = project_params(text, list(bindings))
-                try:
-                    res = self._run(projected, subs)
-                except (RuntimeError, SyntaxError) as exc:
-                    if isinstance(exc, RuntimeError) and "projection" not in str(exc):
-                        raise
-                    if isinstance(exc, SyntaxError) and not added:
-                        raise
-                    added = []
-                    res = self._values_fallback(text, bindings)
-                if added and isinstance(res, ox.QuerySolutions):
-                    return self._select(res, drop=set(added))
+            # The union default graph is kg's default; a query's own dataset replaces it, as it
+            # does on rdflib and every SPARQL store.
+            res = self._store.query(bound, prefixes=self.prefixes,
+                                    use_default_graph_as_union=not names_dataset(source))
         except SyntaxError as exc:
-            refuse_if_update(text)
-            raise _ox_syntax_error(exc) from None
+            raise self._syntax_error(exc, text, bound != text) from None
         except (RuntimeError, ValueError, OSError) as exc:
-            raise KgError(f"query failed: {exc}") from None
-        if isinstance(res, ox.QueryBoolean):
-            return Result("ask", ["boolean"], [(bool(res),)], boolean=bool(res), engine=self.engine)
-        if isinstance(res, ox.QueryTriples):
-            triples = [(t.subject, t.predicate, t.object) for t in res]
-            return Result("construct", ["subject", "predicate", "object"], triples,
-                          engine=self.engine, triples=triples)
-        return self._select(res)
+            raise KgError(f"query failed: {engine_message(exc)}") from None  # no SERVICE body
+        try:  # results are evaluated lazily: a failing SERVICE or read fails while iterating
+            if isinstance(res, ox.QueryBoolean):
+                return Result("ask", ["boolean"], [(bool(res),)], boolean=bool(res), engine=self.engine)
+            if isinstance(res, ox.QueryTriples):
+                triples = [(t.subject, t.predicate, t.object) for t in res]
+                return Result("construct", ["subject", "predicate", "object"], triples,
+                              engine=self.engine, triples=triples)
+            return self._select(res)
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise KgError(f"query failed: {engine_message(exc)}") from None
 
-    def _select(self, res, drop: set[str] = frozenset()) -> Result:
+    def _syntax_error(self, exc: SyntaxError, text: str, rewritten: bool) -> KgError:
+        """The error at its place in the text the user wrote, not in the bound rewrite."""
+        if rewritten:
+            try:
+                self._store.query(text, prefixes=self.prefixes)  # parses; evaluation is lazy
+            except SyntaxError as own:
+                exc = own
+            else:
+                return KgError(f"a parameter value does not fit where the query uses it: {_ox_syntax_error(exc)}")
+        refuse_if_update(text)
+        return _ox_syntax_error(exc)
+
+    def _select(self, res) -> Result:
         names = [v.value for v in res.variables]
-        keep = [i for i, n in enumerate(names) if n not in drop]
-        rows = [tuple(sol[i] for i in keep) for sol in res]
-        return Result("select", [names[i] for i in keep], rows, engine=self.engine)
+        return Result("select", names, [tuple(sol) for sol in res], engine=self.engine)
 
 
 class RdflibBackend:
@@ -306,31 +285,40 @@ class RdflibBackend:
         self._ds = dataset
         self.prefixes = prefixes
 
-    @staticmethod
-    def _native(term: Term):
-        from rdflib import Literal, URIRef
-
-        if isinstance(term, Iri):
-            return URIRef(check_iri(term.value))
-        if term.lang:
-            return Literal(term.value, lang=term.lang)
-        if term.datatype:
-            return Literal(term.value, datatype=URIRef(check_iri(term.datatype)))
-        return Literal(term.value)
-
-    def query(self, text: str, bindings: dict[str, Term] | None = None) -> Result:
+    def query(self, text: str, bindings: dict[str, Term] | None = None, *,
+              dataset: tuple[list[str], list[str]] | None = None, allow_service=()) -> Result:
+        """As OxigraphBackend.query: the same bound text, the same dataset rules."""
         from pyparsing import ParseException
+        import rdflib.plugins.sparql as rdflib_sparql
+        from kg.guard import check_query, engine_message
 
-        init = {k: self._native(v) for k, v in (bindings or {}).items()}
+        check_query(text, allow_service=allow_service, prefixes=self.prefixes)  # depth, SERVICE
+
+        # rdflib would fetch a FROM graph it does not hold from the web; kg makes no request the
+        # user did not ask for, and an unknown graph is empty on every other engine.
+        rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+        bound = bind_text(with_dataset(text, dataset), bindings or {})
         try:
-            res = self._ds.query(text, initNs=self.prefixes, initBindings=init)
+            res = self._ds.query(bound, initNs=self.prefixes)
         except ParseException as exc:
+            if bound != text:
+                from rdflib.plugins.sparql import prepareQuery
+
+                try:
+                    prepareQuery(text, initNs=self.prefixes)  # parses only
+                except ParseException as own:
+                    exc = own
+                except Exception:
+                    pass
+                else:
+                    raise KgError("a parameter value does not fit where the query uses it: "
+                                  f"{QuerySyntaxError(str(exc.msg), exc.lineno, exc.col)}") from None
             refuse_if_update(text)
             raise QuerySyntaxError(str(exc.msg), exc.lineno, exc.col) from None
         except KgError:
             raise
         except Exception as exc:  # rdflib raises many kinds for bad queries
-            raise KgError(f"query failed: {exc}") from None
+            raise KgError(f"query failed: {engine_message(exc)}") from None  # no SERVICE body
         if res.type == "ASK":
             return Result("ask", ["boolean"], [(bool(res.askAnswer),)], boolean=bool(res.askAnswer),
                           engine=self.engine)
@@ -341,112 +329,6 @@ class RdflibBackend:
         cols = [str(v) for v in res.vars]
         rows = [tuple(r) for r in res]
         return Result("select", cols, rows, engine=self.engine)
-
-
-# --------------------------------------------------------------------------- VALUES rewrite
-def _code_spans(text: str) -> Iterable[tuple[int, str]]:
-    """Yield (index, char) of query text outside comments, strings and IRIs."""
-    i, n = 0, len(text)
-    iri = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-    while i < n:
-        ch = text[i]
-        if ch == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        if ch in "'\"":
-            q3 = text[i:i + 3]
-            if q3 in ("'''", '"""'):
-                j = text.find(q3, i + 3)
-                i = n if j < 0 else j + 3
-                continue
-            j = i + 1
-            while j < n and text[j] != ch:
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-            continue
-        if ch == "<":
-            m = iri.match(text, i)
-            if m:
-                i = m.end()
-                continue
-        yield i, ch
-        i += 1
-
-
-def code_layout(text: str) -> tuple[list[tuple[int, str]], str, list[int]]:
-    """The query's code outside comments, strings and IRIs: (index in text, char) pairs, those
-    chars as one string, and the brace depth before each char (0 = top level)."""
-    positions = list(_code_spans(text))
-    flat = "".join(ch for _, ch in positions)
-    depth_at, depth = [], 0
-    for ch in flat:
-        depth_at.append(depth)
-        depth += (ch == "{") - (ch == "}")
-    return positions, flat, depth_at
-
-
-def projected_vars(head: str) -> list[str]:
-    """Variables a SELECT head projects: `?x` and the `?y` of `(… AS ?y)`, in order."""
-    plain = re.sub(r"\(.*?\bAS\b", " ", head, flags=re.I | re.S)
-    return list(dict.fromkeys(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", plain)))
-
-
-def project_params(text: str, names: list[str]) -> tuple[str, list[str]]:
-    """Add `names` to the outermost SELECT list (and GROUP BY) unless already projected.
-
-    Returns the new text and the variables added. Not a SELECT, or SELECT *: unchanged.
-    """
-    positions, flat, depth_at = code_layout(text)
-    top = [m for m in re.finditer(r"\bSELECT\b(\s+(?:DISTINCT|REDUCED)\b)?", flat, re.I)
-           if depth_at[m.start()] == 0]
-    if not top:
-        return text, []
-    sel = top[0]
-    brace = flat.find("{", sel.end())
-    head = flat[sel.end(): brace if brace >= 0 else len(flat)]
-    if head.strip().startswith("*"):
-        return text, []
-    already = set(projected_vars(head))
-    add = [n for n in names if n not in already]
-    if not add:
-        return text, []
-    extra = "".join(f" ?{n}" for n in add)
-    inserts = [(positions[sel.end() - 1][0] + 1, extra)]
-    for m in re.finditer(r"\bGROUP\s+BY\b", flat, re.I):
-        if depth_at[m.start()] == 0:
-            inserts.append((positions[m.end() - 1][0] + 1, extra))
-    for pos, s_ in sorted(inserts, reverse=True):
-        text = text[:pos] + s_ + text[pos:]
-    return text, add
-
-
-def with_values(text: str, bindings: dict[str, Term]) -> str:
-    """Put `VALUES (?a ?b) { (t1 t2) }` first in the outermost WHERE group.
-
-    Terms go through `term_to_sparql`, which escapes literals and rejects IRIs that could end the
-    term early, so a value can never become query syntax.
-    """
-    names = list(bindings)
-    block = (
-        " VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
-        + " ".join(term_to_sparql(bindings[n]) for n in names) + ") } "
-    )
-    positions = list(_code_spans(text))
-    flat = "".join(ch for _, ch in positions).upper()
-    # CONSTRUCT's template comes before the WHERE group: skip it by brace matching.
-    is_construct = re.search(r"\bCONSTRUCT\b", flat) is not None
-    depth, seen_template = 0, False
-    for pos, ch in positions:
-        if ch == "{":
-            if depth == 0 and (not is_construct or seen_template):
-                return text[: pos + 1] + block + text[pos + 1:]
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                seen_template = True
-    raise KgError("cannot bind parameters: the query has no WHERE group")
 
 
 # --------------------------------------------------------------------------- inputs and hashing

@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="kg", standalone_mode=False)
     except KgError as exc:
-        click.echo(f"kg: {exc}", err=True)
+        from kg.remote import redact  # no secret in any message, whichever module raised it
+
+        click.echo(f"kg: {redact(str(exc))}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code

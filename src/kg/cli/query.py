@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from kg.errors import EXIT_OK, KgError
+from kg.guard import DEFAULT_TIMEOUT, deadline
 
 _ENGINES = click.Choice(["oxigraph", "rdflib"])
 _LANGS = click.Choice(["zh", "en"])
@@ -34,7 +35,17 @@ def _store_env(store: str | None) -> str | None:
               help="Return at most N rows (one page; default: all rows).")
 @click.option("--offset", type=click.IntRange(min=0), metavar="N",
               help="Skip the first N rows (with --limit: the page after them).")
-def query(name, params, file_, sparql, list_, fmt, lang, engine, store, limit, offset):
+@click.option("--endpoint", metavar="URL",
+              help="Ask this SPARQL 1.1 query endpoint instead of the embedded store (e.g. Oxigraph "
+                   "http://127.0.0.1:7878/query, Virtuoso …/sparql) after `kg load`.")
+@click.option("--user", envvar="KG_ENDPOINT_USER", help="--endpoint user (env KG_ENDPOINT_USER; else ~/.netrc).")
+@click.option("--password", envvar="KG_ENDPOINT_PASSWORD", help="--endpoint password (env KG_ENDPOINT_PASSWORD).")
+@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+              metavar="SECONDS", help="Stop a query that runs longer (exit 2); 0 = no limit.")
+@click.option("--allow-service", "allow_service", multiple=True, metavar="IRI",
+              help="Let SERVICE call this endpoint IRI (exact match; repeatable). SERVICE is refused otherwise.")
+def query(name, params, file_, sparql, list_, fmt, lang, engine, store, limit, offset, endpoint, user, password,
+          timeout, allow_service):
     """Run a saved question NAME, a --file, or --sparql text against the graph.
 
     Pages (--limit/--offset) are slices of one fixed row order, so they concatenate to the full
@@ -45,6 +56,7 @@ def query(name, params, file_, sparql, list_, fmt, lang, engine, store, limit, o
     kg query cities-by-indicator --param indicator=ind:high-skilled-talent-total
     kg query timeline --limit 100 --offset 200
     kg query --sparql 'SELECT ?s WHERE { ?s a sk:EducationGroup }' --format csv
+    kg query education-groups --endpoint http://127.0.0.1:7878/query
     """
     from kg import query as q
 
@@ -60,22 +72,32 @@ def query(name, params, file_, sparql, list_, fmt, lang, engine, store, limit, o
     if len(given) != 1:
         raise KgError("give exactly one of NAME, --file or --sparql (or --list)")
     kv = q.parse_param_args(params)
-    path = _store_env(store)
-    page = dict(limit=limit, offset=offset)
-    if name:
-        result = q.run_question(name, kv, engine=engine, lang=lang, store_path=path, **page)
-    else:
-        text = sparql
-        if file_:
-            try:
-                text = Path(file_).read_text(encoding="utf-8")
-            except OSError as exc:
-                raise KgError(f"cannot read {file_}: {exc.strerror}") from None
+    if endpoint and store:
+        raise KgError("--store and --endpoint exclude each other: the answer comes from one of them")
+    text = sparql
+    if file_:
         try:
-            result = q.run_sparql(text, kv, engine=engine, lang=lang, store_path=path, **page)
-        except KgError as exc:
-            exc.file = exc.file or file_
-            raise
+            text = Path(file_).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise KgError(f"cannot read {file_}: {exc.strerror}") from None
+    if endpoint:
+        from kg.remote import RemoteBackend
+
+        backend = RemoteBackend(endpoint, user=user, password=password, timeout=timeout or 3600.0)
+    else:
+        from kg.store import open_store
+
+        backend = open_store(_store_env(store), engine=engine)  # a rebuild is not the query's time
+    page = dict(limit=limit, offset=offset, store=backend, allow_service=allow_service)
+    with deadline(timeout):
+        if name:
+            result = q.run_question(name, kv, lang=lang, **page)
+        else:
+            try:
+                result = q.run_sparql(text, kv, lang=lang, **page)
+            except KgError as exc:
+                exc.file = exc.file or file_
+                raise
     click.echo(q.format_result(result, fmt, _prefixes_for(fmt)), nl=False)
     if fmt == "table" and result.kind == "select" and sys.stdout.isatty():
         click.echo(_row_count_note(len(result.rows), limit, offset or 0), err=True)
