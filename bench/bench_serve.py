@@ -107,6 +107,48 @@ def measure(args, ids: list[str], paths: list[str], cache: bool) -> dict:
     return {"lat": sorted(x * 1000 for x in latencies), "wall": wall, "statuses": statuses, "errors": errors}
 
 
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+FAST = "SELECT ?s ?label WHERE { ?s a sk:PrefectureCity ; rdfs:label ?label } ORDER BY ?s ?label LIMIT {n}"
+
+
+def runaway_isolation(workers: int) -> dict:
+    """How long 5 small queries take while a runaway query holds a worker until its 2 s timeout.
+
+    Moved here from tests/test_serve.py (a wall-clock assert): the test checks the behaviour (the
+    small ones are answered before the runaway is stopped), this reports the time.
+    """
+    import concurrent.futures as cf
+
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.Popen([str(KG), "serve", "--port", str(port), "--workers", str(workers), "--timeout", "2",
+                                 "--no-cache", "--store", str(Path(tmp) / "store")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_up(port, proc)
+
+            def get(text: str) -> int:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                c.request("GET", "/sparql?" + urllib.parse.urlencode({"query": text}), headers={"Accept": "text/csv"})
+                status = c.getresponse().status
+                c.close()
+                return status
+
+            with cf.ThreadPoolExecutor(6) as pool:
+                t0 = time.perf_counter()
+                slow = pool.submit(get, SLOW)
+                time.sleep(0.3)
+                fast = [pool.submit(get, FAST.replace("{n}", str(100 + i))) for i in range(5)]
+                statuses = [f.result() for f in fast]
+                fast_s = time.perf_counter() - t0
+                slow_status = slow.result()
+                slow_s = time.perf_counter() - t0
+        finally:
+            proc.terminate()
+            proc.wait(20)
+    return {"fast_s": fast_s, "slow_s": slow_s, "statuses": statuses, "slow_status": slow_status}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=50)
@@ -122,6 +164,7 @@ def main() -> None:
     paths = [f"/api/run?{urllib.parse.urlencode({'question': i, 'format': 'json'})}" for i in ids]
     runs = {"answer cache on (default)": measure(args, ids, paths, True),
             "--no-cache (every request runs its query)": measure(args, ids, paths, False)}
+    iso = runaway_isolation(args.workers)
 
     lines = [
         "# `kg serve` load test",
@@ -145,6 +188,13 @@ def main() -> None:
         "each on the embedded store (38 of them ≈ 2.3 s in all), so with 50 clients and 2 workers the",
         "latency is mostly waiting for a free worker. A request that waits longer than the timeout",
         "gets 503 (load shedding) rather than queueing without bound.",
+    ]
+    lines += [
+        "",
+        f"A runaway query (a triple cross join) with --timeout 2 and {args.workers} workers: 5 small queries "
+        f"sent 0.3 s after it were all answered ({', '.join(map(str, iso['statuses']))}) "
+        f"{iso['fast_s'] * 1000:.0f} ms after the start (target: under 2 s, i.e. before the runaway is "
+        f"stopped); the runaway got {iso['slow_status']} after {iso['slow_s'] * 1000:.0f} ms.",
     ]
     for name, r in runs.items():
         lines.append("")

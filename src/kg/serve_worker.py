@@ -4,7 +4,7 @@ Why processes and not threads: a pyoxigraph query cannot be interrupted. A threa
 runaway query (a cross join of the whole graph) would keep a CPU busy for ever, and enough of them
 would stall the server. A child process can be killed: on timeout the request gets 503, the
 worker is killed and a fresh one is started, and the other workers keep answering meanwhile.
-Workers open the on-disk store read-only (RocksDB allows many read-only openers), and also
+Workers open a pinned snapshot of the store read-only (kg.serve_snapshot says why), and also
 serialize the answer, so formatting a huge result counts against the same deadline.
 """
 from __future__ import annotations
@@ -172,10 +172,12 @@ def graph_payload(result, info: dict, title: str, lang: str) -> dict:
 
 
 # --------------------------------------------------------------------------- worker process
-def _worker_main(conn, store_path: str | None, max_rows: int) -> None:
-    from kg.store import open_store
+def _worker_main(conn, snapshot: str, max_rows: int, allow_service: tuple) -> None:
+    from pathlib import Path
 
-    store = open_store(store_path, quiet=True)
+    from kg.serve_snapshot import open_snapshot
+
+    store = open_snapshot(Path(snapshot))  # the pinned snapshot: never rebuilt from data/
     info_cache: dict = {}
     while True:
         try:
@@ -183,7 +185,7 @@ def _worker_main(conn, store_path: str | None, max_rows: int) -> None:
         except (EOFError, KeyboardInterrupt):
             return
         try:
-            ans = _handle(job, store, max_rows, info_cache)
+            ans = _handle(job, store, max_rows, info_cache, allow_service)
         except KgError as exc:
             status = 403 if type(exc).__name__ == "UpdateRefused" else 400
             ans = _text(status, str(exc))
@@ -192,22 +194,43 @@ def _worker_main(conn, store_path: str | None, max_rows: int) -> None:
         conn.send(ans)
 
 
-def _handle(job: dict, store, max_rows: int, info_cache: dict) -> Answer:
+def too_many_rows(n: int, max_rows: int, protocol: bool) -> str:
+    """The refusal for an answer over the cap: how to ask for it in pages instead."""
+    how = (f"add ORDER BY and LIMIT {max_rows} OFFSET 0 to the query, then OFFSET {max_rows}, "
+           f"OFFSET {2 * max_rows} …" if protocol else
+           f"add offset=0&limit={max_rows} to the request, then offset={max_rows} …")
+    return (f"the answer has {n} rows, more than this endpoint's cap of {max_rows} (kg serve --max-rows); "
+            f"ask for it in pages: {how}")
+
+
+def _handle(job: dict, store, max_rows: int, info_cache: dict, allow_service: tuple = ()) -> Answer:
     from kg import query as q
 
     op, lang = job["op"], job.get("lang") or "zh"
+    page = job.get("page")  # [offset, limit]: one page asked for explicitly (the query page does)
     if job.get("question"):
-        result = q.run_question(job["question"], job.get("params") or {}, lang=lang, store=store)
+        limit, offset = (page[1] + 1, page[0]) if page else (None, None)
+        result = q.run_question(job["question"], job.get("params") or {}, lang=lang, store=store,
+                                limit=limit, offset=offset)
     else:
-        result = store.query(job["text"])
-    truncated = len(result.rows) > max_rows
-    if truncated:
-        result.rows = result.rows[:max_rows]
-        if result.kind == "construct":
-            result.triples = result.triples[:max_rows]
-    headers = {"X-KG-Rows": str(len(result.rows))}
-    if truncated:
-        headers["X-KG-Truncated"] = f"only the first {max_rows} rows"
+        text = q.paged_text(job["text"], page[1] + 1, page[0]) if page else job["text"]
+        # The protocol's dataset replaces the union default graph (SPARQL 1.1 Protocol 2.1.4), and
+        # kg.guard inside query() refuses SERVICE to any endpoint not on --allow-service.
+        dataset = (list(job["dataset"][0]), list(job["dataset"][1])) if job.get("dataset") else None
+        result = store.query(text, None, dataset=dataset, allow_service=tuple(allow_service))
+    headers = {}
+    if page:
+        # One row past the page was asked for, only to say whether another page follows.
+        more = len(result.rows) > page[1]
+        if more:
+            result.rows = result.rows[:page[1]]
+            if result.kind == "construct":
+                result.triples = result.triples[:page[1]]
+        headers = {"X-KG-Offset": str(page[0]), "X-KG-Limit": str(page[1]), "X-KG-More": "yes" if more else "no"}
+    elif len(result.rows) > max_rows:
+        # Never a partial answer that looks whole: clients read the status, not our headers.
+        return _text(422, too_many_rows(len(result.rows), max_rows, protocol=job.get("via") == "sparql"))
+    headers["X-KG-Rows"] = str(len(result.rows))
     if op == "graph":
         import json
 
@@ -226,9 +249,9 @@ def _handle(job: dict, store, max_rows: int, info_cache: dict) -> Answer:
 
 # --------------------------------------------------------------------------- pool (in server)
 class _Worker:
-    def __init__(self, ctx, store_path, max_rows):
+    def __init__(self, ctx, snapshot, max_rows, allow_service):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, store_path, max_rows), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, snapshot, max_rows, allow_service), daemon=True)
         self.proc.start()
         child.close()
 
@@ -241,10 +264,10 @@ class _Worker:
 class WorkerPool:
     """N query processes; a request borrows one, waits up to `timeout`, kills it on overrun."""
 
-    def __init__(self, size: int, store_path: str | None, max_rows: int, timeout: float):
+    def __init__(self, size: int, snapshot: str, max_rows: int, timeout: float, allow_service: tuple = ()):
         # spawn, not fork: the server has threads, and a forked RocksDB handle is not safe.
         self._ctx = mp.get_context("spawn")
-        self._args = (store_path, max_rows)
+        self._args = (snapshot, max_rows, tuple(allow_service))
         self.timeout = timeout
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()

@@ -3,7 +3,10 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var state = { question: null, lastQuery: null, network: null, graphUrl: null };
+  // The page always asks for one page of rows explicitly (offset/limit): the server refuses a
+  // whole answer over its row cap rather than cutting it, and a page says which rows it holds.
+  var PAGE = 500;
+  var state = { question: null, lastQuery: null, network: null, graphUrl: null, params: null, offset: 0, size: PAGE };
   var KW = /^(SELECT|CONSTRUCT|DESCRIBE|ASK|WHERE|FILTER|OPTIONAL|UNION|GRAPH|PREFIX|BASE|DISTINCT|REDUCED|ORDER|BY|GROUP|HAVING|LIMIT|OFFSET|VALUES|BIND|AS|MINUS|EXISTS|NOT|IN|SERVICE|ASC|DESC|COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT|STR|LANG|LANGMATCHES|REGEX|CONTAINS|STRSTARTS|IF|COALESCE|BOUND|a)$/i;
   var TOKEN = /(#[^\n]*)|("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(<[^<>"{}|^`\\\s]*>)|([?$][A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*)/g;
 
@@ -91,30 +94,39 @@
       .catch(function (e) { status("graph: " + e.message, true); });
   }
 
-  function run(params, csvHref) {
+  function run(params, offset) {
     status("…");
     var started = Date.now();
+    state.params = params; state.offset = offset || 0;
     var qs = new URLSearchParams(params);
+    qs.set("offset", String(state.offset)); qs.set("limit", String(PAGE));
+    var page = qs.toString();
     qs.set("format", "json");
     fetch("/api/run?" + qs.toString()).then(function (r) {
       return r.text().then(function (t) {
         if (!r.ok) throw new Error(t.trim());
-        var more = r.headers.get("X-KG-Truncated");
-        return { text: t, truncated: more };
+        // The server's page size may be below PAGE (its --max-rows cap): step by what it used.
+        state.size = Number(r.headers.get("X-KG-Limit")) || PAGE;
+        return { text: t, more: r.headers.get("X-KG-More") === "yes" };
       });
     }).then(function (res) {
       var n = showTable(JSON.parse(res.text));
-      status(n + " rows · " + (Date.now() - started) + " ms" + (res.truncated ? " · " + res.truncated : ""));
+      var whole = state.offset === 0 && !res.more;
+      var rows = whole ? n + " rows" : "rows " + (n ? state.offset + 1 : state.offset) + "–" + (state.offset + n) +
+        (res.more ? " (more follow)" : " (last page)");
+      status(rows + " · " + (Date.now() - started) + " ms");
+      $("prev-page").hidden = whole || state.offset === 0;
+      $("next-page").hidden = !res.more;
       var link = $("csv-link");
-      link.href = csvHref; link.hidden = false;
-      var g = new URLSearchParams(params);
-      state.graphUrl = "/api/graph?" + g.toString();
+      // The whole answer when it fits one page, else the page shown (its file name says which rows).
+      link.href = csvFor(params, whole ? null : page); link.hidden = false;
+      state.graphUrl = "/api/graph?" + page;
       if (!$("graph-pane").hidden) loadGraph();
     }).catch(function (e) { status(e.message, true); });
   }
 
-  function csvFor(params) {
-    var qs = new URLSearchParams(params); qs.set("format", "csv"); qs.set("download", "1");
+  function csvFor(params, page) {
+    var qs = new URLSearchParams(page || params); qs.set("format", "csv"); qs.set("download", "1");
     return "/api/run?" + qs.toString();
   }
 
@@ -161,13 +173,13 @@
 
   $("param-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
-    var p = questionParams();
-    run(p, csvFor(p));
+    run(questionParams(), 0);
   });
   $("run-query").addEventListener("click", function () {
-    var p = { query: $("editor").value, lang: $("q-lang").value };
-    run(p, csvFor(p));
+    run({ query: $("editor").value, lang: $("q-lang").value }, 0);
   });
+  $("next-page").addEventListener("click", function () { run(state.params, state.offset + state.size); });
+  $("prev-page").addEventListener("click", function () { run(state.params, Math.max(0, state.offset - state.size)); });
   $("editor").addEventListener("input", highlight);
   $("editor").addEventListener("scroll", function () { $("highlight").scrollTop = $("editor").scrollTop; });
   Array.prototype.forEach.call(document.querySelectorAll("#tabs button"), function (b) {

@@ -48,29 +48,51 @@ def load(endpoint, query_endpoint, update_endpoint, source, graph_param, user, p
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (keep it on loopback).")
 @click.option("--port", default=8000, show_default=True, help="Port (0 picks a free one).")
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds a query may run before 503.")
-@click.option("--max-rows", default=10000, show_default=True, help="Rows returned at most per query.")
+@click.option("--max-rows", default=10000, show_default=True,
+              help="Rows per answer at most; a larger answer is refused (422) with how to page it.")
 @click.option("--workers", default=2, show_default=True, help="Query worker processes.")
 @click.option("--store", type=click.Path(file_okay=False), help="Store folder (default: KG_STORE or .kg-store/).")
+@click.option("--allow-service", "allow_service", multiple=True, metavar="URL",
+              help="Let SPARQL SERVICE call this endpoint URL (repeatable); SERVICE is refused otherwise.")
 @click.option("--cache/--no-cache", default=True, show_default=True,
-              help="Reuse answers to repeated requests (the data never changes while serving).")
+              help="Reuse answers to repeated requests (the served snapshot never changes).")
 @click.option("--verbose", is_flag=True, help="Log every request.")
-def serve(host, port, timeout, max_rows, workers, store, cache, verbose):
-    """Serve a read-only SPARQL endpoint (/sparql) and a query page (/) over the embedded store."""
-    from kg.serve import make_server
+def serve(host, port, timeout, max_rows, workers, store, allow_service, cache, verbose):
+    """Serve a read-only SPARQL endpoint (/sparql) and a query page (/) over the embedded store.
 
-    httpd = make_server(host, port, timeout=timeout, max_rows=max_rows, workers=workers,
-                        store_path=str(Path(store).resolve()) if store else None, verbose=verbose,
-                        cache=cache)
-    h, p = httpd.server_address[:2]
-    click.echo(f"kg serve: http://{h}:{p}/  (SPARQL endpoint http://{h}:{p}/sparql)", err=True)
+    Answers come from a snapshot of the store taken at start: edits to data/ reach the server
+    only on restart or reload (`kill -HUP PID`, or `curl -X POST -H 'X-KG-Reload: 1'
+    http://127.0.0.1:8000/reload` from this machine); a reload that fails keeps the old snapshot.
+    """
+    import signal
+    import threading
+
+    from kg.serve import is_loopback, make_server
+
+    if not is_loopback(host):
+        click.echo(f"kg serve: warning: --host {host} is not a loopback address: other machines can reach "
+                   "this endpoint; use --host 127.0.0.1 unless that is what you want", err=True)
+    server = make_server(host, port, timeout=timeout, max_rows=max_rows, workers=workers,
+                         store_path=str(Path(store).resolve()) if store else None, verbose=verbose,
+                         cache=cache, allow_service=allow_service)
+    # The reload runs off the signal handler: it builds and starts workers, which takes seconds.
+    signal.signal(signal.SIGHUP, lambda *_: threading.Thread(target=server.served.reload, daemon=True).start())
+    signal.signal(signal.SIGTERM, _stop)  # as Ctrl-C: close the workers and remove the snapshot
+    p = server.effective_port
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"kg serve: http://{shown}:{p}/  (SPARQL endpoint http://{shown}:{p}/sparql)", err=True)
     try:
-        httpd.serve_forever()
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        httpd.server_close()
-        httpd.pool.close()
+        server.close()
+        server.served.close()
     return EXIT_OK
+
+
+def _stop(*_):
+    raise KeyboardInterrupt
 
 
 COMMANDS = [load, serve]
