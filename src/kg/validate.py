@@ -195,16 +195,21 @@ def run_checks(store: ox.Store, checks: list[Check]) -> list[Violation]:
 
 # ---------------------------------------------------------------- entry point
 
-def check_evidence(dataset: Dataset, folder: Path) -> list[Violation]:
-    """Quotes against their own report (kg.evidence); missing reports: a warning naming the
-    folder, or under CI=true a violation, so CI never passes without checking quotes."""
+def check_evidence(dataset: Dataset, folder: Path, report: Report) -> None:
+    """Quotes against their own report (kg.evidence). Missing reports: a note naming the folder,
+    and under CI=true also a violation, so CI never passes without checking quotes."""
     from kg import evidence
 
     if not evidence.reports_present(folder):
-        sev = "violation" if evidence.strict() else "warning"
-        return [Violation(evidence.RULE, str(folder), f"source reports not found in {folder}: quotes not "
-                          "checked", "Put the report .txt files there, or set KG_SOURCES to their folder.", sev)]
-    return [Violation(evidence.RULE, focus, msg, evidence.FIX) for focus, msg in evidence.check_quotes(dataset, folder)]
+        report.notes.append(f"warning: source reports not found in {folder}, so quotes were not checked; "
+                            "put the report .txt files there or set KG_SOURCES")
+        if evidence.strict():
+            report.violations.append(Violation(
+                evidence.RULE, str(folder), "source reports not found (CI=true: quotes must be checked)",
+                "Put the report .txt files there, or set KG_SOURCES to their folder."))
+        return
+    report.violations += [Violation(evidence.RULE, focus, msg, evidence.FIX)
+                          for focus, msg in evidence.check_quotes(dataset, folder)]
 
 
 def validate(dataset: Dataset, root: Path | None = None, *, shapes: Path | None = None,
@@ -216,7 +221,7 @@ def validate(dataset: Dataset, root: Path | None = None, *, shapes: Path | None 
     checks_dir = checks_dir or root / "queries" / "checks"
     report = Report()
     t0 = time.perf_counter()
-    report.violations += check_evidence(dataset, Path(sources) if sources else paths.sources_dir(root))
+    check_evidence(dataset, Path(sources) if sources else paths.sources_dir(root), report)
     report.timings["quotes"] = round(time.perf_counter() - t0, 3)
     if shacl and shapes.exists():
         found, secs = run_shacl(dataset, shapes)
