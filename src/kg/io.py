@@ -239,7 +239,11 @@ def staged_replace(target: str | os.PathLike, kind: str):
 def _swap(staging: Path, target: Path) -> None:
     old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent)) if target.exists() else None
     if old is not None:
-        os.replace(target, old)  # replaces the empty placeholder mkdtemp made
+        try:
+            os.replace(target, old)  # replaces the empty placeholder mkdtemp made
+        except OSError:
+            old.rmdir()
+            raise
     try:
         os.replace(staging, target)
     except OSError:
