@@ -69,7 +69,7 @@ def test_build_writes_all_outputs_and_round_trips(repo, tmp_path):
     res = build(tmp_path / "dist", root=repo)
     assert res.ok and res.written
     dist = tmp_path / "dist"
-    assert {p.name for p in dist.iterdir()} == {"kg.trig", "kg.nq", "kg.ttl", "kg.jsonld", "build-info.json"}
+    assert {p.name for p in dist.iterdir()} == {"kg.trig", "kg.nq", "kg.ttl", "kg.jsonld", "build-info.json", ".kg-output"}
     n = res.counts["quads"]
     rd = Dataset()
     rd.parse(dist / "kg.trig", format="trig")
@@ -108,7 +108,8 @@ def test_cli_build_ok_then_broken_file_exits_2_and_keeps_dist(repo, tmp_path, ca
     err = capsys.readouterr().err
     assert "data/triples/claims/s000.ttl:" in err
     assert snapshot(tmp_path / "dist") == before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist")]  # no staging left behind
+    # no staging or old folder left behind (the lock file stays: it is what makes cleanup safe)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist") and p.name != ".dist.lock"]
 
 
 def test_cli_invalid_build_exits_1_names_entity_and_rule(repo, tmp_path, capsys):

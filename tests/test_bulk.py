@@ -101,7 +101,8 @@ def test_bulk_load_file_records_hash_and_stamp_and_is_atomic(tmp_path):
     with pytest.raises(KgError):
         bulk_load_file(tmp_path / "bad.nq", store)
     assert len(ox.Store.read_only(str(store / "db"))) == 300
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.nq", "g.nq", "store"]
+    # the lock file stays: it is what lets the next run clear staging safely
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".store.lock", "bad.nq", "g.nq", "store"]
 
 
 def test_compaction_is_timed_apart_and_keeps_the_content(tmp_path):

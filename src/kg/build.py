@@ -11,7 +11,6 @@ import hashlib
 import logging
 import json
 import re
-import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from rdflib.plugins.sparql import prepareQuery
 
 from kg import oxi, paths
 from kg.errors import KgError
-from kg.io import atomic_write_text, read_bytes, read_text, replace_dir, staging_dir_for
+from kg.io import atomic_write_text, check_replaceable, read_bytes, read_text, staged_replace
 from kg.namespaces import E, PREFIXES, PROV, SK, SRC, bind_all, sparql_prefixes
 
 # rdflib logs a full traceback for every ill-typed literal (e.g. "2024-02-30"^^xsd:date); the
@@ -235,7 +234,7 @@ class BuildResult:
 
 
 def write_outputs(ds: Dataset, folder: Path, info: dict) -> None:
-    quads = oxi.sorted_quads(ds)
+    quads = oxi.sorted_quads(ds, canonical=True)
     for name, fmt in OUTPUTS.items():
         if fmt is ox.RdfFormat.TURTLE:
             # kg.ttl is the union of all graphs: drop graph names, then duplicates.
@@ -251,6 +250,7 @@ def build(dist: Path | None = None, validate: bool = True, root: Path | None = N
     """Compile, validate, write dist/ atomically. dist/ is only replaced when the build is valid."""
     t0 = time.perf_counter()
     dist = Path(dist) if dist else paths.dist_dir()
+    check_replaceable(dist, "dist")  # refuse a folder that is not ours before seconds of work
     inputs = find_inputs(root)
     in_hash, per_file = content_hash(inputs.all(), inputs.root)
     derived: Counter = Counter()
@@ -267,13 +267,8 @@ def build(dist: Path | None = None, validate: bool = True, root: Path | None = N
     info = {"input_hash": in_hash, "inputs": per_file, "counts": result.counts,
             "derived_edges": result.derived, "validated": validate,
             "rdflib": rdflib.__version__, "pyoxigraph": ox.__version__}
-    staging = staging_dir_for(dist)
-    try:
+    with staged_replace(dist, "dist") as staging:
         write_outputs(ds, staging, info)
-        replace_dir(staging, dist)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     timings["write"] = round(time.perf_counter() - t1, 3)
     timings["total"] = round(time.perf_counter() - t0, 3)
     result.written = True

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -268,7 +267,7 @@ def bulk_load_file(path: str | os.PathLike, store_dir: str | os.PathLike, *, opt
     The digest is computed while the file is read for loading, so it costs no second pass.
     """
     import pyoxigraph as ox
-    from kg.io import atomic_write_text, replace_dir, staging_dir_for
+    from kg.io import atomic_write_text, check_replaceable, staged_replace
     from kg.namespaces import PREFIXES
     from kg.store import META_FILE, STORE_FORMAT
 
@@ -276,9 +275,9 @@ def bulk_load_file(path: str | os.PathLike, store_dir: str | os.PathLike, *, opt
     if not path.is_file():
         raise KgError(f"no such file: {path}")
     _format(path)
+    check_replaceable(store_dir, "store")  # before minutes of loading, not after
     t0 = time.perf_counter()
-    staging = staging_dir_for(store_dir)
-    try:
+    with staged_replace(store_dir, "store") as staging:
         stamp = file_stamp(path)
         hasher = source_hasher(path) if hash_file else None
         db = ox.Store(str(staging / "db"))
@@ -299,10 +298,6 @@ def bulk_load_file(path: str | os.PathLike, store_dir: str | os.PathLike, *, opt
         meta = {"format": STORE_FORMAT, "hash": digest, "prefixes": dict(PREFIXES), "source": str(path),
                 "source_stamp": stamp if digest else None}
         atomic_write_text(staging / META_FILE, json.dumps(meta, indent=1))
-        replace_dir(staging, store_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     total = time.perf_counter() - t0
     return {"quads": quads, "seconds": round(total, 3), "load_seconds": round(t_load, 3),
             "compact_seconds": round(t_compact, 3), "quads_per_second": round(quads / max(t_load, 1e-9))}

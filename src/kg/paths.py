@@ -43,12 +43,17 @@ def dist_dir() -> Path:
     return Path(os.environ.get("KG_DIST", repo_root() / "dist"))
 
 
-def sources_dir() -> Path:
-    """The folder of source report .txt files: `KG_SOURCES`, else ../shared/seeds beside the checkout."""
+def sources_dir(root: Path | None = None) -> Path:
+    """The folder of source report .txt files for the checkout `root` (default repo_root()):
+    its own sources/ folder if it has one (self-contained repositories such as the test
+    fixtures), else `KG_SOURCES`, else ../shared/seeds beside the checkout."""
+    root = Path(root) if root else repo_root()
+    if (root / "sources").is_dir():
+        return (root / "sources").resolve()
     env = os.environ.get("KG_SOURCES")
     if env:
         return Path(env).resolve()
-    return (repo_root().parent / "shared" / "seeds").resolve()
+    return (root.parent / "shared" / "seeds").resolve()
 
 
 def store_dir() -> Path:

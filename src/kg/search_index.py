@@ -85,9 +85,13 @@ def build_index(store_dir: str | os.PathLike | None = None) -> int:
     """(Re)build the index of the store at `store_dir`; returns the number of labels indexed."""
     from kg import paths
 
+    from kg.io import is_ours
+
     store_dir = Path(store_dir) if store_dir else paths.store_dir()
     if not (store_dir / "db").is_dir():
         raise KgError(f"no store at {store_dir}")
+    if not is_ours(store_dir, "store"):
+        raise KgError(f"{store_dir} is not a folder kg made; kg writes its label index only into its own stores")
     fd, tmp = tempfile.mkstemp(prefix=f".{INDEX_FILE}.", suffix=".tmp", dir=store_dir)
     os.close(fd)
     try:
@@ -159,7 +163,11 @@ def _open_current(store_dir: Path) -> sqlite3.Connection | None:
     if not path.is_file():
         return None
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    if not _is_current(con, store_dir):
+    try:
+        current = _is_current(con, store_dir)
+    except sqlite3.DatabaseError:
+        current = False  # damaged (truncated, overwritten): it is derived, so rebuild it
+    if not current:
         con.close()
         return None
     with _lock:

@@ -222,6 +222,7 @@ class OxigraphBackend:
     """pyoxigraph Store (on disk or in memory)."""
 
     engine = "oxigraph"
+    data_errors: str | None = None  # set by open_store when answering from the last valid build
 
     def __init__(self, store, prefixes: dict[str, str], path: Path | None = None):
         self._store = store
@@ -405,24 +406,64 @@ def _read_meta(store_path: Path) -> dict | None:
         return None
 
 
+class DataError(KgError):
+    """The checkout's data does not compile or breaks a rule: no store is built from it."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def gated_dataset(source: Path | None):
+    """The compiled dataset, only if it is valid the way `kg build` requires (SHACL, the checks,
+    quotes against their reports): the store is loaded only from a valid build.
+
+    A TriG/N-Quads file is served as given (a build output or a synthetic graph: no shapes or
+    reports beside it). Raises DataError with a one-line summary.
+    """
+    from kg.errors import KgInvalid
+
+    if source is not None and source.is_file():
+        return compiled_dataset(source)
+    from kg import paths
+    from kg.build import compile_dataset
+    from kg.validate import validate
+
+    try:
+        ds = compile_dataset(source)
+        report = validate(ds, root=source or paths.repo_root())
+    except KgInvalid as exc:
+        raise DataError(str(exc), exc.exit_code) from None
+    except KgError as exc:  # a syntax error: file:line: message
+        raise DataError(str(exc), exc.exit_code) from None
+    if not report.ok:
+        first = report.errors[0]
+        what = " ".join(f"{first.rule} on {first.focus}: {first.message}".split())
+        raise DataError(f"{len(report.errors)} violation(s), first {what[:160]}", KgInvalid.exit_code)
+    ds.default_union = True
+    return ds
+
+
 def build_store(store_path: Path, source: Path | None, digest: str, stamp: dict | None = None) -> None:
     """(Re)build the on-disk store in a staging folder and swap it in atomically.
 
+    Raises DataError, leaving the store as it was, when the data is invalid (gated_dataset).
     stamp: kg.bulk.file_stamp of a source file, taken before `digest` was computed; recorded so
     the next open can trust the digest without rereading the file while the stamp still matches.
     """
     import pyoxigraph as ox
-    from kg.io import atomic_write_text, replace_dir, staging_dir_for
+    from kg.io import atomic_write_text, check_replaceable, staged_replace
 
-    staging = staging_dir_for(store_path)
-    try:
+    check_replaceable(store_path, "store")
+    bulk = source is not None and source.is_file() and source.suffix.lower() in (".nq", ".trig")
+    data = None if bulk else gated_dataset(source).serialize(format="nquads", encoding="utf-8")
+    with staged_replace(store_path, "store") as staging:
         db = ox.Store(str(staging / "db"))
-        if source is not None and source.is_file() and source.suffix.lower() in (".nq", ".trig"):
+        if bulk:
             from kg.bulk import load_file
 
             load_file(db, Path(source))  # N-Quads in slices: bounded memory at any size
         else:
-            data = compiled_dataset(source).serialize(format="nquads", encoding="utf-8")
             db.bulk_load(data, format=ox.RdfFormat.N_QUADS)
         db.flush()
         db.optimize()
@@ -435,19 +476,31 @@ def build_store(store_path: Path, source: Path | None, digest: str, stamp: dict 
         from kg.search_index import build_index
 
         build_index(staging)
-        replace_dir(staging, store_path)
-    except BaseException:
-        import shutil
 
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+def _open_db(store_path: Path):
+    """The read-only pyoxigraph Store, or the error that says it is damaged or missing."""
+    import pyoxigraph as ox
+
+    try:
+        return ox.Store.read_only(str(store_path / "db"))
+    except (OSError, RuntimeError, ValueError) as exc:  # RocksDB "Corruption: …" is a RuntimeError
+        return exc
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _warn_data_errors(message: str, quiet: bool) -> None:
+    if not quiet:
+        print(f"kg: warning: the data has errors ({message}); answering from the last valid build: "
+              "run `kg build` to see them", file=sys.stderr, flush=True)
 
 
 def _open_oxigraph(path: Path | None, source: Path | None, quiet: bool) -> OxigraphBackend:
-    import fcntl
-
-    import pyoxigraph as ox
     from kg import paths
+    from kg.io import atomic_write_text, check_replaceable, is_ours, target_lock
 
     store_path = Path(path) if path else paths.store_dir()
     meta = _read_meta(store_path)
@@ -459,25 +512,57 @@ def _open_oxigraph(path: Path | None, source: Path | None, quiet: bool) -> Oxigr
         digest = cached_source_hash(source, meta, stamp)
     else:
         digest = source_hash(source)
-    if not meta or meta.get("hash") != digest or not (store_path / "db").is_dir():
-        store_path.parent.mkdir(parents=True, exist_ok=True)
-        lock = store_path.parent / f".{store_path.name}.lock"
-        with open(lock, "w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)  # one rebuild at a time; others wait, then reuse it
+
+    def usable(m):  # a store holding these inputs, or the last valid build while they are invalid
+        if not m or not (store_path / "db").is_dir():
+            return None
+        if m.get("hash") == digest:
+            return "current"
+        return "rejected" if (m.get("rejected") or {}).get("hash") == digest else None
+
+    state = usable(meta)
+    db = _open_db(store_path) if state else None
+    if state and isinstance(db, Exception):
+        state = None  # damaged: rebuilt below, under the lock
+    if not state:
+        with target_lock(store_path):  # one rebuild at a time; others wait, then reuse it
             meta = _read_meta(store_path)
-            if not meta or meta.get("hash") != digest or not (store_path / "db").is_dir():
+            state = usable(meta)
+            db = _open_db(store_path) if state else None
+            if not state or isinstance(db, Exception):
+                check_replaceable(store_path, "store")  # refuse someone's folder before any work
                 if not quiet:
-                    why = "store out of date (inputs changed)" if meta else "no store yet"
+                    why = ("store damaged (" + _first_line(db) + ")" if isinstance(db, Exception) else
+                           "store out of date (inputs changed)" if meta else "no store yet")
                     print(f"{why}: rebuilding…", file=sys.stderr, flush=True)
-                build_store(store_path, source, digest, stamp)
-                meta = _read_meta(store_path)
+                try:
+                    build_store(store_path, source, digest, stamp)
+                    state = "current"
+                except DataError as exc:
+                    old = _open_db(store_path) if meta and is_ours(store_path, "store") else None
+                    if old is None or isinstance(old, Exception):
+                        raise DataError(f"the data has errors ({exc}) and there is no valid build to answer "
+                                        "from: run `kg build` to see them", exc.exit_code) from None
+                    # Remember the verdict so the next query with the same inputs answers at once.
+                    meta = {**meta, "rejected": {"hash": digest, "message": str(exc)}}
+                    try:
+                        atomic_write_text(store_path / META_FILE, json.dumps(meta, indent=1))
+                    except KgError:
+                        pass  # a read-only store: the next query validates again
+                    state, db = "rejected", old
+                if state == "current":
+                    meta = _read_meta(store_path)
+                    db = _open_db(store_path)
+                if isinstance(db, Exception):
+                    raise KgError(f"cannot open the store at {store_path}: {_first_line(db)}; remove the "
+                                  f"folder (rm -r {store_path}) and run again to rebuild it") from None
+    if state == "rejected":
+        _warn_data_errors(meta["rejected"]["message"], quiet)
     if stamp and meta.get("source_stamp") != stamp:
         remember_stamp(store_path, meta, stamp)  # hash verified by reading: trust it next time
-    try:
-        db = ox.Store.read_only(str(store_path / "db"))
-    except OSError as exc:
-        raise KgError(f"cannot open the store at {store_path}: {exc}") from None
-    return OxigraphBackend(db, meta["prefixes"], store_path)
+    backend = OxigraphBackend(db, meta["prefixes"], store_path)
+    backend.data_errors = meta["rejected"]["message"] if state == "rejected" else None
+    return backend
 
 
 def open_store(path: str | os.PathLike | None = None, engine: str = "oxigraph", *,

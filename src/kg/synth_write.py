@@ -44,7 +44,9 @@ class QuadWriter:
     FLUSH_LINES = 20000
 
     def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
+        from kg.io import check_output_file
+
+        self.path = check_output_file(path)  # a FIFO, link or device there is refused, never replaced
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
@@ -71,6 +73,9 @@ class QuadWriter:
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self._fh.close()
+        from kg.io import check_output_file
+
+        check_output_file(self.path)  # again: it may have changed during a long generation
         os.replace(self._tmp, self.path)
         return self.path
 

@@ -193,12 +193,34 @@ def run_checks(store: ox.Store, checks: list[Check]) -> list[Violation]:
 
 # ---------------------------------------------------------------- entry point
 
+def check_evidence(dataset: Dataset, folder: Path, report: Report) -> None:
+    """Quotes against their own report (kg.evidence). Missing reports: a note naming the folder,
+    and under CI=true also a violation, so CI never passes without checking quotes."""
+    from kg import evidence
+
+    if not evidence.reports_present(folder):
+        report.notes.append(f"warning: source reports not found in {folder}, so quotes were not checked; "
+                            "put the report .txt files there or set KG_SOURCES")
+        if evidence.strict():
+            report.violations.append(Violation(
+                evidence.RULE, str(folder), "source reports not found (CI=true: quotes must be checked)",
+                "Put the report .txt files there, or set KG_SOURCES to their folder."))
+        return
+    report.violations += [Violation(evidence.RULE, focus, msg, evidence.FIX)
+                          for focus, msg in evidence.check_quotes(dataset, folder)]
+
+
 def validate(dataset: Dataset, root: Path | None = None, *, shapes: Path | None = None,
-             checks_dir: Path | None = None, shacl: bool = True) -> Report:
+             checks_dir: Path | None = None, shacl: bool = True, sources: Path | None = None) -> Report:
+    """SHACL, the violation checks and the quotes. sources: the reports folder (default
+    kg.paths.sources_dir(root))."""
     root = Path(root) if root else paths.repo_root()
     shapes = shapes or root / "ontology" / "shapes.ttl"
     checks_dir = checks_dir or root / "queries" / "checks"
     report = Report()
+    t0 = time.perf_counter()
+    check_evidence(dataset, Path(sources) if sources else paths.sources_dir(root), report)
+    report.timings["quotes"] = round(time.perf_counter() - t0, 3)
     if shacl and shapes.exists():
         found, secs = run_shacl(dataset, shapes)
         report.violations += found
