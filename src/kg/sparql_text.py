@@ -156,11 +156,18 @@ def _bind_text(text: str, items: tuple) -> str:
     def parens(i: int) -> int:  # bracket depth before flat[i]
         return flat.count("(", 0, i) - flat.count(")", 0, i)
 
-    grouped, sole = {}, {}  # level → names its GROUP BY lists bare; subquery → the one bound column it keeps
+    # GROUP BY: a bound key beside others groups nothing and is dropped; the only key stays as
+    # `(TERM AS ?p)` (a bare constant fails on rdflib 7; a constant beside others on Virtuoso 7).
+    kept, sole = {}, {}  # level → the bound name its GROUP BY keeps; subquery → the one bound column it keeps
     for n, lv in enumerate(levels):
         if lv.group:
             a, b = lv.group
-            grouped[n] = {v.group(1) for v in _VAR.finditer(flat, a, b) if parens(v.start()) == parens(a)}
+            bare = [v for v in _VAR.finditer(flat, a, b) if v.group(1) in terms and parens(v.start()) == parens(a)]
+            others = flat[a:b]
+            for v in reversed(bare):
+                others = others[:v.start() - a] + others[v.end() - a:]
+            if bare and not others.strip():
+                kept[n] = bare[0].group(1)
         head = projected_vars(flat[lv.head[0]:lv.head[1]])
         if lv.depth and head and not set(head) - set(terms):
             sole[n] = head[0]
@@ -183,14 +190,13 @@ def _bind_text(text: str, items: tuple) -> str:
                     continue
                 # The query's own SELECT keeps the column; a subquery need not export it (every use
                 # outside is the constant too) and must not: the enclosing SELECT may project it as
-                # well, and a variable can be assigned only once. (A GROUP BY's `AS ?p` is seen only
-                # by its own SELECT.)
+                # well, and a variable can be assigned only once.
                 if kind == "order":
                     new = f" ({term}) "
                 elif kind == "group":
-                    new = f" ({term} AS ?{name}) "  # not `(TERM)`: rdflib 7 fails on a bare constant
+                    new = f" ({term} AS ?{name}) " if kept.get(n) == name else " "
                 elif not lv.depth or sole.get(n) == name:
-                    new = f" ?{name} " if name in grouped.get(n, ()) and not lv.depth else f" ({term} AS ?{name}) "
+                    new = f" ?{name} " if kept.get(n) == name else f" ({term} AS ?{name}) "
                 else:
                     new = " "
         edits.append((v.start(), v.end(), new))
