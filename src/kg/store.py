@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from kg.errors import KgError
+from kg.errors import KgError, KgInvalid
 from kg.sparql_text import bind_text, code_layout, names_dataset, projected_vars, with_dataset  # noqa: F401 (re-exported)
 
 ENGINES = ("oxigraph", "rdflib", "memory")
@@ -541,6 +541,8 @@ def _open_oxigraph(path: Path | None, source: Path | None, quiet: bool) -> Oxigr
                 except DataError as exc:
                     old = _open_db(store_path) if meta and is_ours(store_path, "store") else None
                     if old is None or isinstance(old, Exception):
+                        if exc.exit_code != KgInvalid.exit_code:
+                            raise  # a file that cannot be read or parsed: its own file:line is the one line
                         raise DataError(f"the data has errors ({exc}) and there is no valid build to answer "
                                         "from: run `kg build` to see them", exc.exit_code) from None
                     # Remember the verdict so the next query with the same inputs answers at once.
