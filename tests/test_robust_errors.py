@@ -103,10 +103,9 @@ def test_unreadable_file(home):
         one_line(kg(home, "build", "--no-validate", preexec_fn=drop),
                  r"^kg: data/triples/claims/s001\.ttl: permission denied; give your user access")
         one_line(kg(home, "fmt", "--check", preexec_fn=drop), r"s001\.ttl: permission denied")
-        # --file is checked by click first (its usage error, like every bad option value).
-        proc = kg(home, "query", "--file", "secret.rq", preexec_fn=drop)
-        assert proc.returncode == 2 and "Traceback" not in proc.stderr
-        assert proc.stderr.splitlines()[-1] == "Error: Invalid value for '--file': File 'secret.rq' is not readable."
+        # --file is checked by click first: its usage error, one line like every bad option value.
+        one_line(kg(home, "query", "--file", "secret.rq", preexec_fn=drop),
+                 r"^kg query: Invalid value for '--file': File 'secret.rq' is not readable\. \(see `kg query --help`\)$")
         # A saved query under queries/ goes through kg.io.read_text.
         saved = home / "queries" / "questions" / "timeline.rq"
         saved.chmod(0)
@@ -184,10 +183,9 @@ def test_kg_home_without_ontology_and_data(tmp_path):
 
 def test_offset_huge_names_the_option(home):
     proc = kg(home, "query", "timeline", "--offset", "99999999999999999999999")
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    # click's own usage error, like every other bad option value: it names --offset, not the file.
-    assert re.search(r"^Error: Invalid value for '--offset': 99999999999999999999999 is not in the range "
-                     r"0<=x<=1000000000000000000\.$", proc.stderr, flags=re.M), proc.stderr
+    # One usage line, like every other bad option value: it names --offset, not the file.
+    one_line(proc, r"^kg query: Invalid value for '--offset': 99999999999999999999999 is not in the range "
+                   r"0<=x<=1000000000000000000\. \(see `kg query --help`\)$")
     assert "timeline.rq" not in proc.stderr
 
 
@@ -249,7 +247,7 @@ def test_catch_all_keeps_kgerror_click_and_ctrl_c(monkeypatch, capsys):
     monkeypatch.setattr(kg.build, "build", raise_(KeyboardInterrupt()))
     assert main(["build"]) == 2 and capsys.readouterr().err.endswith("kg: aborted\n")
     assert main(["build", "--format", "xml"]) == 2
-    assert "Error: Invalid value for '--format'" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith("kg build: Invalid value for '--format'")
 
 
 # ---------------------------------------------------------------- chart --concerning

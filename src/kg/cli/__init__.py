@@ -51,8 +51,13 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.UsageError as exc:
+        # One line, like every other error: the command, what is wrong with the option, where help is.
+        where = exc.ctx.command_path if exc.ctx else "kg"
+        click.echo(f"{where}: {exc.format_message()} (see `{where} --help`)", err=True)
+        return EXIT_ERROR
     except click.ClickException as exc:
-        exc.show()
+        _error(exc.format_message())
         return EXIT_ERROR
     except click.exceptions.Abort:
         click.echo("kg: aborted", err=True)
