@@ -181,3 +181,12 @@ def binding_key(b: dict | None) -> str:
     if dt and dt != "http://www.w3.org/2001/XMLSchema#string":
         return f'"{v}"^^<{dt}>'
     return f'"{v}"'
+
+
+def unordered_key(key: str) -> str:
+    """GROUP_CONCAT's order is undefined in SPARQL: compare concatenations as sorted parts."""
+    for sep in ("; ", " "):
+        if key.startswith('"') and sep in key:
+            body, _, tail = key[1:].rpartition('"')
+            return '"' + sep.join(sorted(body.split(sep))) + '"' + tail
+    return key

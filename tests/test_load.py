@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from _storefix import HtmlServer, Oxigraph, Virtuoso, binding_key, free_port, post_query, write_nquads
+from _storefix import HtmlServer, Oxigraph, Virtuoso, binding_key, free_port, post_query, unordered_key, write_nquads
 from kg.cli import main
 from kg.errors import KgError
 from kg.load import COUNT_QUERY, DEFAULT_GRAPH_IRI, LoadConfig, dataset_params, load, read_graphs
@@ -86,20 +86,11 @@ def test_dry_run_masks_credentials(nquads, capsys, monkeypatch):
     assert all(line.endswith(" bytes") and "127.0.0.1:9/store?graph=" in line for line in puts)
 
 
-def _unordered(key: str) -> str:
-    """GROUP_CONCAT's order is undefined in SPARQL: compare concatenations as sorted parts."""
-    for sep in ("; ", " "):
-        if key.startswith('"') and sep in key:
-            body, _, tail = key[1:].rpartition('"')
-            return '"' + sep.join(sorted(body.split(sep))) + '"' + tail
-    return key
-
-
 def _rows_remote(doc: dict) -> list[tuple]:
     if "boolean" in doc:
         return [(f'"{str(doc["boolean"]).lower()}"',)]
     cols = doc["head"]["vars"]
-    return [tuple(_unordered(binding_key(b.get(c))) for c in cols) for b in doc["results"]["bindings"]]
+    return [tuple(unordered_key(binding_key(b.get(c))) for c in cols) for b in doc["results"]["bindings"]]
 
 
 def _rows_local(result) -> list[tuple]:
@@ -107,7 +98,7 @@ def _rows_local(result) -> list[tuple]:
 
     if result.kind == "ask":
         return [(f'"{str(result.boolean).lower()}"',)]
-    return [tuple(_unordered(term_key(t)) for t in row) for row in result.rows]
+    return [tuple(unordered_key(term_key(t)) for t in row) for row in result.rows]
 
 
 def test_saved_questions_match_embedded_store(oxigraph, nquads, local_counts, embedded, capsys):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from _storefix import Oxigraph, Virtuoso, binding_key, write_nquads
+from _storefix import Oxigraph, Virtuoso, binding_key, unordered_key, write_nquads
 from kg.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -139,15 +139,6 @@ def virtuoso(tmp_path_factory, nquads):
     server.kill()
 
 
-def _unordered(key: str) -> str:
-    """GROUP_CONCAT's order is undefined in SPARQL: compare concatenations as sorted parts."""
-    for sep in ("; ", " "):
-        if key.startswith('"') and sep in key:
-            body, _, tail = key[1:].rpartition('"')
-            return '"' + sep.join(sorted(body.split(sep))) + '"' + tail
-    return key
-
-
 def answer_key(question, out: str) -> Counter:
     """The rows of `kg query … --format json|ntriples` as comparable keys (kg.store.term_key's form)."""
     if question.kind in ("construct", "describe"):
@@ -156,7 +147,7 @@ def answer_key(question, out: str) -> Counter:
     if "boolean" in doc:
         return Counter([str(doc["boolean"])])
     cols = doc["head"]["vars"]
-    return Counter(tuple(_unordered(binding_key(b.get(c))) for c in cols) for b in doc["results"]["bindings"])
+    return Counter(tuple(unordered_key(binding_key(b.get(c))) for c in cols) for b in doc["results"]["bindings"])
 
 
 def compare_all(capsys, endpoint: str) -> tuple[list[str], list[str]]:
