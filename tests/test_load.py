@@ -1,9 +1,7 @@
 """`kg load` against real stores: Oxigraph (`oxigraph serve`) and Virtuoso Open Source (Debian)."""
 from __future__ import annotations
 
-import os
 import urllib.error
-import urllib.request
 from collections import Counter
 
 import pytest
