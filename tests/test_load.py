@@ -1,7 +1,6 @@
 """`kg load` against real stores: Oxigraph (`oxigraph serve`) and Virtuoso Open Source (Debian)."""
 from __future__ import annotations
 
-import urllib.error
 from collections import Counter
 
 import pytest
