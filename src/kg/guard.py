@@ -18,7 +18,7 @@ every path.
   forgery). Refused unless the endpoint IRI is on the caller's allow-list (`--allow-service`),
   compared *exactly*: a prefix rule would let `https://good.example` admit
   `https://good.example.evil.net`. `SERVICE ?var` names its server only at run time, so it is
-  always refused. The scan reads code only (kg.store.code_layout skips strings, IRIs and comments),
+  always refused. The scan reads code only (kg.sparql_text.code_layout skips strings, IRIs and comments),
   so the word inside a literal, an IRI or a comment is not a SERVICE; `ex:service`, `?service`,
   `service:x` and `_:service` are names, not the keyword.
 """
@@ -55,7 +55,7 @@ def check_query(text: str, *, allow_service: Iterable[str] = (),
                 prefixes: dict[str, str] | None = None) -> None:
     """Raise QueryRefused when `text` nests deeper than MAX_NESTING or calls a SERVICE that is
     not on `allow_service` (exact endpoint IRIs). `prefixes` resolve `SERVICE ex:endpoint`."""
-    from kg.store import code_layout
+    from kg.sparql_text import code_layout
 
     positions, flat, _ = code_layout(text)
     depth = 0
