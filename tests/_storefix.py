@@ -117,23 +117,17 @@ class Virtuoso:
                 self.proc.wait(10)
 
 
-class HtmlServer:
-    """A web server that answers every request with 200 and an HTML page (a wrong URL's usual reply)."""
+class LocalHttpServer:
+    """A threaded HTTP server on 127.0.0.1 that answers every request with `self.answer(request)`."""
 
     def __init__(self):
-        class H(http.server.BaseHTTPRequestHandler):
-            def _page(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                if n:
-                    self.rfile.read(n)
-                body = b"<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        outer = self
 
-            do_GET = do_POST = do_PUT = _page
+        class H(http.server.BaseHTTPRequestHandler):
+            def _any(self):
+                outer.answer(self)
+
+            do_GET = do_POST = do_PUT = do_HEAD = _any
 
             def log_message(self, *a):
                 pass
@@ -142,9 +136,27 @@ class HtmlServer:
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
+    def answer(self, req: http.server.BaseHTTPRequestHandler) -> None:
+        raise NotImplementedError
+
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class HtmlServer(LocalHttpServer):
+    """A web server that answers every request with 200 and an HTML page (a wrong URL's usual reply)."""
+
+    def answer(self, req):
+        n = int(req.headers.get("Content-Length") or 0)
+        if n:
+            req.rfile.read(n)
+        body = b"<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>"
+        req.send_response(200)
+        req.send_header("Content-Type", "text/html")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
 
 
 def write_nquads(dest: Path) -> Path:

@@ -6,7 +6,6 @@ servers: `oxigraph serve` and Virtuoso (tests/_storefix.py), never skipped under
 """
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import re
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from _storefix import Oxigraph, Virtuoso, binding_key, unordered_key, write_nquads
+from _storefix import LocalHttpServer, Oxigraph, Virtuoso, binding_key, unordered_key, write_nquads
 from kg.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -303,47 +302,36 @@ def test_three_thousand_nested_braces_are_refused_before_the_engine(embedded_env
 
 
 # --------------------------------------------------------------------------- case 5
-class HostileStore:
+class HostileStore(LocalHttpServer):
     """Asks for Basic auth, then answers every authenticated request with 500 and an echo of the
     request (headers, URL, body) plus a password-looking text — what a hostile store may send."""
 
     def __init__(self, redirect_to: str | None = None):
-        class H(http.server.BaseHTTPRequestHandler):
-            def _any(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n) if n else b""
-                if redirect_to:
-                    self.send_response(302)
-                    self.send_header("Location", redirect_to)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                if "Authorization" not in self.headers:
-                    self.send_response(401)
-                    self.send_header("WWW-Authenticate", 'Basic realm="kg"')
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                echo = (f"{self.command} {self.path}\n{self.headers}\nold password=hunter2-server "
-                        f"see http://root:server-pw@10.0.0.1/\n").encode() + body[:200]
-                self.send_response(500)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(echo)))
-                self.end_headers()
-                self.wfile.write(echo)
+        self.redirect_to = redirect_to
+        super().__init__()
 
-            do_GET = do_POST = do_PUT = do_HEAD = _any
-
-            def log_message(self, *a):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def answer(self, req):
+        n = int(req.headers.get("Content-Length") or 0)
+        body = req.rfile.read(n) if n else b""
+        if self.redirect_to:
+            req.send_response(302)
+            req.send_header("Location", self.redirect_to)
+            req.send_header("Content-Length", "0")
+            req.end_headers()
+            return
+        if "Authorization" not in req.headers:
+            req.send_response(401)
+            req.send_header("WWW-Authenticate", 'Basic realm="kg"')
+            req.send_header("Content-Length", "0")
+            req.end_headers()
+            return
+        echo = (f"{req.command} {req.path}\n{req.headers}\nold password=hunter2-server "
+                f"see http://root:server-pw@10.0.0.1/\n").encode() + body[:200]
+        req.send_response(500)
+        req.send_header("Content-Type", "text/plain")
+        req.send_header("Content-Length", str(len(echo)))
+        req.end_headers()
+        req.wfile.write(echo)
 
 
 SECRETS = ("Sup3r-Secret-pw", "url-pw-9876", "query-pw-5555", "hunter2-server", "server-pw")
