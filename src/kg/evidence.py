@@ -18,7 +18,8 @@ from pathlib import Path
 from rdflib import Dataset
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kg.namespaces import SK
+from kg.io import read_text
+from kg.namespaces import SK, compact
 
 RULE = "quote-in-own-report"
 FIX = ("Copy the span exactly from the report (spaces and line breaks may differ, nothing else), or move "
@@ -41,8 +42,6 @@ def reports_present(folder: Path) -> bool:
 def check_quotes(ds: Dataset, folder: Path) -> list[tuple[str, str]]:
     """(focus, message) for every quote not found in its own report, and for every source whose
     report file is missing from `folder`. `folder` must hold the reports (see reports_present)."""
-    from kg.validate import compact
-
     default = ds.graph(DATASET_DEFAULT_GRAPH_ID)
     texts: dict[str, str | None] = {}
     bad = []
@@ -59,7 +58,7 @@ def check_quotes(ds: Dataset, folder: Path) -> list[tuple[str, str]]:
             continue
         if str(name) not in texts:
             path = folder / str(name)
-            texts[str(name)] = squeeze(path.read_text(encoding="utf-8")) if path.is_file() else None
+            texts[str(name)] = squeeze(read_text(path)) if path.is_file() else None
         text = texts[str(name)]
         if text is None:
             bad.append((compact(ctx.identifier), f"report {name} is not in {folder}: fix sk:fileName in "

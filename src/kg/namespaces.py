@@ -59,3 +59,25 @@ def bind_all(graph) -> None:
 def source_iri(number: str):
     """The IRI of source report `number` ('004' or 's004')."""
     return SRC["s" + number.lstrip("s")]
+
+
+def compact(term) -> str:
+    """A term of either engine as short text for messages: `prefix:name` for an IRI under a
+    known namespace, `_:label` for a blank node; prefixes inside a literal (checks list related
+    IRIs with GROUP_CONCAT) are shortened too. The engine is told by the term's module, so this
+    low-level module imports neither rdflib's term classes nor pyoxigraph."""
+    s = str(term)
+    name, ox = type(term).__name__, type(term).__module__.startswith("pyoxigraph")
+    if name in ("BNode", "BlankNode"):
+        return f"_:{s.lstrip('_:')}"
+    if ox and name == "NamedNode":
+        s = term.value
+    elif ox and name == "Literal":
+        s = term.value
+        for p, ns in PREFIXES.items():
+            s = s.replace(ns, f"{p}:")
+        return s
+    for p, ns in PREFIXES.items():
+        if s.startswith(ns) and len(s) > len(ns):
+            return f"{p}:{s[len(ns):]}"
+    return s

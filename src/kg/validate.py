@@ -21,13 +21,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from kg import oxi, paths
 from kg.errors import KgError
 from kg.io import read_text
-from kg.namespaces import PREFIXES, sparql_prefixes
+from kg.namespaces import compact, sparql_prefixes  # noqa: F401 (compact: kg.validate.compact is its public name too)
+
 
 SLOW_SHACL_SECONDS = 5.0
 
@@ -63,24 +64,6 @@ class Report:
 
     def rows(self) -> list[tuple]:
         return [(v.severity, v.rule, v.focus, v.message, v.fix) for v in self.violations]
-
-
-def compact(term) -> str:
-    s = str(term)
-    if isinstance(term, (BNode, ox.BlankNode)):
-        return f"_:{s.lstrip('_:')}"
-    if isinstance(term, ox.NamedNode):
-        s = term.value
-    elif isinstance(term, ox.Literal):
-        # Checks list related IRIs with GROUP_CONCAT; shorten those too.
-        s = term.value
-        for p, ns in PREFIXES.items():
-            s = s.replace(ns, f"{p}:")
-        return s
-    for p, ns in PREFIXES.items():
-        if s.startswith(ns) and len(s) > len(ns):
-            return f"{p}:{s[len(ns):]}"
-    return s
 
 
 # ---------------------------------------------------------------- SHACL
