@@ -354,7 +354,7 @@ def run_question(name: str, params: dict[str, str] | None = None, engine: str = 
     """Run the saved query `name` with `params` (key → text as typed); returns a Result.
 
     `limit`/`offset` return one page of the rows (see `paged_text`); None means all rows.
-    `store` may be any backend, also kg.remote.RemoteBackend; `allow_service`: kg.guard.
+    `store` may be any backend, also kg.endpoint.RemoteBackend; `allow_service`: kg.guard.
     """
     _check_lang(lang)
     limit, offset = check_page(limit, offset)

@@ -82,7 +82,7 @@ def query(name, params, file_, sparql, list_, fmt, lang, engine, store, limit, o
 
         text = read_text(file_)  # unreadable, symlink loop, binary, not UTF-8: one line with the line
     if endpoint:
-        from kg.remote import RemoteBackend
+        from kg.endpoint import RemoteBackend
 
         backend = RemoteBackend(endpoint, user=user, password=password, timeout=timeout or 3600.0)
     else:
